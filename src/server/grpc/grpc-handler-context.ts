@@ -1,0 +1,91 @@
+import type { Metadata } from "@grpc/grpc-js";
+import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+
+/**
+ * A connect `HandlerContext` for a call served by grpc-js.
+ *
+ * Everything but `method` and `service` is built lazily: the hot path (Evaluate) reads none of it, and
+ * connect's own `createHandlerContext` would allocate an AbortController and three Headers per call.
+ */
+export class GrpcHandlerContext implements HandlerContext {
+  readonly requestMethod = "POST";
+  readonly protocolName = "grpc";
+  private abortController: AbortController | undefined;
+  private headers: Headers | undefined;
+  private contextValues: ContextValues | undefined;
+  private outHeader: Headers | undefined;
+  private outTrailer: Headers | undefined;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethod,
+    private readonly call: ServerSurfaceCall,
+    private readonly metadata: Metadata,
+    private readonly shutdownSignal: AbortSignal | undefined,
+  ) {}
+
+  get url(): string {
+    return `/${this.service.typeName}/${this.method.name}`;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abortController) {
+      const controller = new AbortController();
+      this.abortController = controller;
+      if (this.call.cancelled) controller.abort(new Error("call cancelled by the client"));
+      else this.call.once("cancelled", () => controller.abort(new Error("call cancelled by the client")));
+      if (this.shutdownSignal) {
+        if (this.shutdownSignal.aborted) controller.abort(this.shutdownSignal.reason);
+        else this.shutdownSignal.addEventListener("abort", () => controller.abort(this.shutdownSignal?.reason), { once: true });
+      }
+    }
+    return this.abortController.signal;
+  }
+
+  /** Ends the context: aborts `signal` so that handler resources are released. */
+  done(): void {
+    this.abortController?.abort(new Error("call completed"));
+  }
+
+  timeoutMs(): number | undefined {
+    const deadline = this.call.getDeadline();
+    if (deadline === Infinity) return undefined;
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    return at - Date.now();
+  }
+
+  get requestHeader(): Headers {
+    if (!this.headers) {
+      const headers = new Headers();
+      for (const [key, value] of Object.entries(this.metadata.getMap())) {
+        if (typeof value === "string") headers.append(key, value);
+      }
+      this.headers = headers;
+    }
+    return this.headers;
+  }
+
+  get responseHeader(): Headers {
+    return (this.outHeader ??= new Headers());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.outTrailer ??= new Headers());
+  }
+
+  get values(): ContextValues {
+    return (this.contextValues ??= createContextValues());
+  }
+
+  /** The response headers a handler set, if any, as grpc-js metadata. */
+  takeResponseHeader(): Headers | undefined {
+    return this.outHeader;
+  }
+
+  /** The response trailers a handler set, if any. */
+  takeResponseTrailer(): Headers | undefined {
+    return this.outTrailer;
+  }
+}
