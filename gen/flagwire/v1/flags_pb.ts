@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flagwire/v1/flags.proto.
  */
 export const file_flagwire_v1_flags: GenFile = /*@__PURE__*/
-  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEi3QEKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCghDdXN0b21lchIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoEVXNlchIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOgoGVGFyZ2V0EhUKC2N1c3RvbWVyX2lkGAEgASgJSAASEQoHdXNlcl9pZBgCIAEoCUgAQgYKBGtpbmQiSgoUQ3JlYXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJIlQKFUNyZWF0ZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIUCghyZXZpc2lvbhgCIAEoA0ICMAIiIQoRR2V0RmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJRChJHZXRGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSFAoIcmV2aXNpb24YAiABKANCAjACIjwKE0xpc3RGZWF0dXJlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkibQoUTGlzdEZlYXR1cmVzUmVzcG9uc2USJgoIZmVhdHVyZXMYASADKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCghyZXZpc2lvbhgDIAEoA0ICMAIiNgoUUmVuYW1lRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghuZXdfbmFtZRgCIAEoCSJUChVSZW5hbWVGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSFAoIcmV2aXNpb24YAiABKANCAjACIiQKFERlbGV0ZUZlYXR1cmVSZXF1ZXN0EgwKBG5hbWUYASABKAkiLQoVRGVsZXRlRmVhdHVyZVJlc3BvbnNlEhQKCHJldmlzaW9uGAEgASgDQgIwAiI5ChhTZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIIlgKGVNldEZlYXR1cmVFbmFibGVkUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSFAoIcmV2aXNpb24YAiABKANCAjACIiMKFUNyZWF0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSJXChZDcmVhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISFAoIcmV2aXNpb24YAiABKANCAjACIiMKFURlbGV0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSIuChZEZWxldGVDdXN0b21lclJlc3BvbnNlEhQKCHJldmlzaW9uGAEgASgDQgIwAiI9ChRMaXN0Q3VzdG9tZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJwChVMaXN0Q3VzdG9tZXJzUmVzcG9uc2USKAoJY3VzdG9tZXJzGAEgAygLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKCHJldmlzaW9uGAMgASgDQgIwAiI0ChFDcmVhdGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCSJLChJDcmVhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmZsYWd3aXJlLnYxLlVzZXISFAoIcmV2aXNpb24YAiABKANCAjACIh8KEURlbGV0ZVVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIioKEkRlbGV0ZVVzZXJSZXNwb25zZRIUCghyZXZpc2lvbhgBIAEoA0ICMAIiTgoQTGlzdFVzZXJzUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJkChFMaXN0VXNlcnNSZXNwb25zZRIgCgV1c2VycxgBIAMoCzIRLmZsYWd3aXJlLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKCHJldmlzaW9uGAMgASgDQgIwAiJbChJTZXRPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCIrChNTZXRPdmVycmlkZVJlc3BvbnNlEhQKCHJldmlzaW9uGAEgASgDQgIwAiJMChRDbGVhck92ZXJyaWRlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEiMKBnRhcmdldBgCIAEoCzITLmZsYWd3aXJlLnYxLlRhcmdldCItChVDbGVhck92ZXJyaWRlUmVzcG9uc2USFAoIcmV2aXNpb24YASABKANCAjACIkgKD0V2YWx1YXRlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkiaAoQRXZhbHVhdGVSZXNwb25zZRIPCgdlbmFibGVkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmZsYWd3aXJlLnYxLkV2YWx1YXRpb25SZWFzb24SFAoIcmV2aXNpb24YAyABKANCAjACIo0BCh9MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMgoGZmlsdGVyGAIgASgOMiIuZmxhZ3dpcmUudjEuQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImcKIExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlEhQKDGN1c3RvbWVyX2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoIcmV2aXNpb24YAyABKANCAjACIlwKHkxpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJiCh9MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlc3BvbnNlEhAKCGZlYXR1cmVzGAEgAygJEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCghyZXZpc2lvbhgDIAEoA0ICMAIikgIKBkNoYW5nZRIUCghyZXZpc2lvbhgBIAEoA0ICMAISKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoEa2luZBgDIAEoDjIXLmZsYWd3aXJlLnYxLkNoYW5nZUtpbmQSDwoHZmVhdHVyZRgEIAEoCRIjCgZ0YXJnZXQYBSABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSFAoHZW5hYmxlZBgGIAEoCEgAiAEBEhAKCG5ld19uYW1lGAcgASgJEhMKC2Rlc2NyaXB0aW9uGAggASgJEhMKC2N1c3RvbWVyX2lkGAkgASgJEg0KBWFjdG9yGAogASgJQgoKCF9lbmFibGVkIlcKEkxpc3RDaGFuZ2VzUmVxdWVzdBIaCg5zaW5jZV9yZXZpc2lvbhgBIAEoA0ICMAISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiagoTTGlzdENoYW5nZXNSZXNwb25zZRIkCgdjaGFuZ2VzGAEgAygLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCghyZXZpc2lvbhgDIAEoA0ICMAIiSQoTV2F0Y2hDaGFuZ2VzUmVxdWVzdBIfCg5zaW5jZV9yZXZpc2lvbhgBIAEoA0ICMAJIAIgBAUIRCg9fc2luY2VfcmV2aXNpb24iOwoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIwoGY2hhbmdlGAEgASgLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlKqIBChBFdmFsdWF0aW9uUmVhc29uEiEKHUVWQUxVQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZRVZBTFVBVElPTl9SRUFTT05fREVGQVVMVBABEicKI0VWQUxVQVRJT05fUkVBU09OX0NVU1RPTUVSX09WRVJSSURFEAISIwofRVZBTFVBVElPTl9SRUFTT05fVVNFUl9PVkVSUklERRADKsYBChVDdXN0b21lckZlYXR1cmVGaWx0ZXISJwojQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfVU5TUEVDSUZJRUQQABIjCh9DVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FTkFCTEVEEAESLgoqQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9FTkFCTEVEEAISLworQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9ESVNBQkxFRBADKvECCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9DUkVBVEVEEAESHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9SRU5BTUVEEAISHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9ERUxFVEVEEAMSIwofQ0hBTkdFX0tJTkRfRkVBVFVSRV9FTkFCTEVEX1NFVBAEEiAKHENIQU5HRV9LSU5EX0NVU1RPTUVSX0NSRUFURUQQBRIgChxDSEFOR0VfS0lORF9DVVNUT01FUl9ERUxFVEVEEAYSHAoYQ0hBTkdFX0tJTkRfVVNFUl9DUkVBVEVEEAcSHAoYQ0hBTkdFX0tJTkRfVVNFUl9ERUxFVEVEEAgSHAoYQ0hBTkdFX0tJTkRfT1ZFUlJJREVfU0VUEAkSIAocQ0hBTkdFX0tJTkRfT1ZFUlJJREVfQ0xFQVJFRBAKMtQNChJGZWF0dXJlRmxhZ1NlcnZpY2USVgoNQ3JlYXRlRmVhdHVyZRIhLmZsYWd3aXJlLnYxLkNyZWF0ZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlc3BvbnNlElIKCkdldEZlYXR1cmUSHi5mbGFnd2lyZS52MS5HZXRGZWF0dXJlUmVxdWVzdBofLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXNwb25zZSIDkAIBElgKDExpc3RGZWF0dXJlcxIgLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNSZXNwb25zZSIDkAIBElYKDVJlbmFtZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5SZW5hbWVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXNwb25zZRJWCg1EZWxldGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuRGVsZXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVzcG9uc2USYgoRU2V0RmVhdHVyZUVuYWJsZWQSJS5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QaJi5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlElkKDkNyZWF0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXNwb25zZRJZCg5EZWxldGVDdXN0b21lchIiLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVxdWVzdBojLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USWwoNTGlzdEN1c3RvbWVycxIhLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1Jlc3BvbnNlIgOQAgESTQoKQ3JlYXRlVXNlchIeLmZsYWd3aXJlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlc3BvbnNlEk0KCkRlbGV0ZVVzZXISHi5mbGFnd2lyZS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJPCglMaXN0VXNlcnMSHS5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXF1ZXN0Gh4uZmxhZ3dpcmUudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJQCgtTZXRPdmVycmlkZRIfLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVxdWVzdBogLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVzcG9uc2USVgoNQ2xlYXJPdmVycmlkZRIhLmZsYWd3aXJlLnYxLkNsZWFyT3ZlcnJpZGVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlc3BvbnNlEkwKCEV2YWx1YXRlEhwuZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXF1ZXN0Gh0uZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXNwb25zZSIDkAIBEnwKGExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZRIsLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlcXVlc3QaLS5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXNwb25zZSIDkAIBEnkKF0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyEisuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0GiwuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXNwb25zZSIDkAIBElUKC0xpc3RDaGFuZ2VzEh8uZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXNwb25zZSIDkAIBEloKDFdhdGNoQ2hhbmdlcxIgLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5XYXRjaENoYW5nZXNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEi3QEKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCghDdXN0b21lchIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoEVXNlchIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOgoGVGFyZ2V0EhUKC2N1c3RvbWVyX2lkGAEgASgJSAASEQoHdXNlcl9pZBgCIAEoCUgAQgYKBGtpbmQiSgoUQ3JlYXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJIlAKFUNyZWF0ZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyIhChFHZXRGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KEkdldEZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyI8ChNMaXN0RmVhdHVyZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImkKFExpc3RGZWF0dXJlc1Jlc3BvbnNlEiYKCGZlYXR1cmVzGAEgAygLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiNgoUUmVuYW1lRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghuZXdfbmFtZRgCIAEoCSJQChVSZW5hbWVGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiJAoURGVsZXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIpChVEZWxldGVGZWF0dXJlUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiOQoYU2V0RmVhdHVyZUVuYWJsZWRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHZW5hYmxlZBgCIAEoCCJUChlTZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIiMKFUNyZWF0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSJTChZDcmVhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISEAoIcmV2aXNpb24YAiABKAMiIwoVRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0EgoKAmlkGAEgASgJIioKFkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiPQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkibAoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmZsYWd3aXJlLnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyI0ChFDcmVhdGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCSJHChJDcmVhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmZsYWd3aXJlLnYxLlVzZXISEAoIcmV2aXNpb24YAiABKAMiHwoRRGVsZXRlVXNlclJlcXVlc3QSCgoCaWQYASABKAkiJgoSRGVsZXRlVXNlclJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIk4KEExpc3RVc2Vyc1JlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoRTGlzdFVzZXJzUmVzcG9uc2USIAoFdXNlcnMYASADKAsyES5mbGFnd2lyZS52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJbChJTZXRPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCInChNTZXRPdmVycmlkZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIkwKFENsZWFyT3ZlcnJpZGVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSIwoGdGFyZ2V0GAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0IikKFUNsZWFyT3ZlcnJpZGVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyJICg9FdmFsdWF0ZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJImQKEEV2YWx1YXRlUmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBItCgZyZWFzb24YAiABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEhAKCHJldmlzaW9uGAMgASgDIo0BCh9MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMgoGZmlsdGVyGAIgASgOMiIuZmxhZ3dpcmUudjEuQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImMKIExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlEhQKDGN1c3RvbWVyX2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiXAoeTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl4KH0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVzcG9uc2USEAoIZmVhdHVyZXMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIo4CCgZDaGFuZ2USEAoIcmV2aXNpb24YASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoEa2luZBgDIAEoDjIXLmZsYWd3aXJlLnYxLkNoYW5nZUtpbmQSDwoHZmVhdHVyZRgEIAEoCRIjCgZ0YXJnZXQYBSABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSFAoHZW5hYmxlZBgGIAEoCEgAiAEBEhAKCG5ld19uYW1lGAcgASgJEhMKC2Rlc2NyaXB0aW9uGAggASgJEhMKC2N1c3RvbWVyX2lkGAkgASgJEg0KBWFjdG9yGAogASgJQgoKCF9lbmFibGVkIlMKEkxpc3RDaGFuZ2VzUmVxdWVzdBIWCg5zaW5jZV9yZXZpc2lvbhgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJmChNMaXN0Q2hhbmdlc1Jlc3BvbnNlEiQKB2NoYW5nZXMYASADKAsyEy5mbGFnd2lyZS52MS5DaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIkUKE1dhdGNoQ2hhbmdlc1JlcXVlc3QSGwoOc2luY2VfcmV2aXNpb24YASABKANIAIgBAUIRCg9fc2luY2VfcmV2aXNpb24iOwoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIwoGY2hhbmdlGAEgASgLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlKqIBChBFdmFsdWF0aW9uUmVhc29uEiEKHUVWQUxVQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZRVZBTFVBVElPTl9SRUFTT05fREVGQVVMVBABEicKI0VWQUxVQVRJT05fUkVBU09OX0NVU1RPTUVSX09WRVJSSURFEAISIwofRVZBTFVBVElPTl9SRUFTT05fVVNFUl9PVkVSUklERRADKsYBChVDdXN0b21lckZlYXR1cmVGaWx0ZXISJwojQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfVU5TUEVDSUZJRUQQABIjCh9DVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FTkFCTEVEEAESLgoqQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9FTkFCTEVEEAISLworQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9ESVNBQkxFRBADKvECCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9DUkVBVEVEEAESHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9SRU5BTUVEEAISHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9ERUxFVEVEEAMSIwofQ0hBTkdFX0tJTkRfRkVBVFVSRV9FTkFCTEVEX1NFVBAEEiAKHENIQU5HRV9LSU5EX0NVU1RPTUVSX0NSRUFURUQQBRIgChxDSEFOR0VfS0lORF9DVVNUT01FUl9ERUxFVEVEEAYSHAoYQ0hBTkdFX0tJTkRfVVNFUl9DUkVBVEVEEAcSHAoYQ0hBTkdFX0tJTkRfVVNFUl9ERUxFVEVEEAgSHAoYQ0hBTkdFX0tJTkRfT1ZFUlJJREVfU0VUEAkSIAocQ0hBTkdFX0tJTkRfT1ZFUlJJREVfQ0xFQVJFRBAKMtQNChJGZWF0dXJlRmxhZ1NlcnZpY2USVgoNQ3JlYXRlRmVhdHVyZRIhLmZsYWd3aXJlLnYxLkNyZWF0ZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlc3BvbnNlElIKCkdldEZlYXR1cmUSHi5mbGFnd2lyZS52MS5HZXRGZWF0dXJlUmVxdWVzdBofLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXNwb25zZSIDkAIBElgKDExpc3RGZWF0dXJlcxIgLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNSZXNwb25zZSIDkAIBElYKDVJlbmFtZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5SZW5hbWVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXNwb25zZRJWCg1EZWxldGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuRGVsZXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVzcG9uc2USYgoRU2V0RmVhdHVyZUVuYWJsZWQSJS5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QaJi5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlElkKDkNyZWF0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXNwb25zZRJZCg5EZWxldGVDdXN0b21lchIiLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVxdWVzdBojLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USWwoNTGlzdEN1c3RvbWVycxIhLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1Jlc3BvbnNlIgOQAgESTQoKQ3JlYXRlVXNlchIeLmZsYWd3aXJlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlc3BvbnNlEk0KCkRlbGV0ZVVzZXISHi5mbGFnd2lyZS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJPCglMaXN0VXNlcnMSHS5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXF1ZXN0Gh4uZmxhZ3dpcmUudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJQCgtTZXRPdmVycmlkZRIfLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVxdWVzdBogLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVzcG9uc2USVgoNQ2xlYXJPdmVycmlkZRIhLmZsYWd3aXJlLnYxLkNsZWFyT3ZlcnJpZGVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlc3BvbnNlEkwKCEV2YWx1YXRlEhwuZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXF1ZXN0Gh0uZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXNwb25zZSIDkAIBEnwKGExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZRIsLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlcXVlc3QaLS5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXNwb25zZSIDkAIBEnkKF0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyEisuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0GiwuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXNwb25zZSIDkAIBElUKC0xpc3RDaGFuZ2VzEh8uZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXNwb25zZSIDkAIBEloKDFdhdGNoQ2hhbmdlcxIgLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5XYXRjaENoYW5nZXNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A feature flag and its global value.
@@ -228,7 +228,7 @@ export type CreateFeatureResponse = Message<"flagwire.v1.CreateFeatureResponse">
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -277,7 +277,7 @@ export type GetFeatureResponse = Message<"flagwire.v1.GetFeatureResponse"> & {
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -340,7 +340,7 @@ export type ListFeaturesResponse = Message<"flagwire.v1.ListFeaturesResponse"> &
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -396,7 +396,7 @@ export type RenameFeatureResponse = Message<"flagwire.v1.RenameFeatureResponse">
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -438,7 +438,7 @@ export type DeleteFeatureResponse = Message<"flagwire.v1.DeleteFeatureResponse">
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 };
@@ -494,7 +494,7 @@ export type SetFeatureEnabledResponse = Message<"flagwire.v1.SetFeatureEnabledRe
   /**
    * The revision this write produced, or the current one if nothing changed.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -543,7 +543,7 @@ export type CreateCustomerResponse = Message<"flagwire.v1.CreateCustomerResponse
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -585,7 +585,7 @@ export type DeleteCustomerResponse = Message<"flagwire.v1.DeleteCustomerResponse
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 };
@@ -648,7 +648,7 @@ export type ListCustomersResponse = Message<"flagwire.v1.ListCustomersResponse">
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -704,7 +704,7 @@ export type CreateUserResponse = Message<"flagwire.v1.CreateUserResponse"> & {
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 2;
    */
   revision: bigint;
 };
@@ -746,7 +746,7 @@ export type DeleteUserResponse = Message<"flagwire.v1.DeleteUserResponse"> & {
   /**
    * The revision this write produced.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 };
@@ -816,7 +816,7 @@ export type ListUsersResponse = Message<"flagwire.v1.ListUsersResponse"> & {
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -872,7 +872,7 @@ export type SetOverrideResponse = Message<"flagwire.v1.SetOverrideResponse"> & {
   /**
    * The revision this write produced, or the current one if nothing changed.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 };
@@ -921,7 +921,7 @@ export type ClearOverrideResponse = Message<"flagwire.v1.ClearOverrideResponse">
   /**
    * The revision this write produced, or the current one if nothing changed.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 };
@@ -991,7 +991,7 @@ export type EvaluateResponse = Message<"flagwire.v1.EvaluateResponse"> & {
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -1068,7 +1068,7 @@ export type ListCustomersWithFeatureResponse = Message<"flagwire.v1.ListCustomer
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -1138,7 +1138,7 @@ export type ListFeaturesForCustomerResponse = Message<"flagwire.v1.ListFeaturesF
   /**
    * The revision this answer reflects.
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -1159,7 +1159,7 @@ export type Change = Message<"flagwire.v1.Change"> & {
   /**
    * Position in the change log; strictly increasing, never reused.
    *
-   * @generated from field: int64 revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 1;
    */
   revision: bigint;
 
@@ -1243,7 +1243,7 @@ export type ListChangesRequest = Message<"flagwire.v1.ListChangesRequest"> & {
   /**
    * Only changes with a revision greater than this; 0 for all.
    *
-   * @generated from field: int64 since_revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 since_revision = 1;
    */
   sinceRevision: bigint;
 
@@ -1292,7 +1292,7 @@ export type ListChangesResponse = Message<"flagwire.v1.ListChangesResponse"> & {
   /**
    * The revision this answer reflects (the latest committed one).
    *
-   * @generated from field: int64 revision = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 revision = 3;
    */
   revision: bigint;
 };
@@ -1314,7 +1314,7 @@ export type WatchChangesRequest = Message<"flagwire.v1.WatchChangesRequest"> & {
    * When set, first replays every change with a greater revision (0 for the
    * whole log); when unset, only changes committed after the call starts.
    *
-   * @generated from field: optional int64 since_revision = 1 [jstype = JS_NUMBER];
+   * @generated from field: optional int64 since_revision = 1;
    */
   sinceRevision?: bigint | undefined;
 };

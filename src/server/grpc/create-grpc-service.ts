@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import type { Readable } from "node:stream";
 import {
   Metadata,
   status as GrpcStatus,
@@ -201,8 +202,9 @@ function methodHandler(
   }
 }
 
-async function* decodeAll(schema: DescMessage, call: AsyncIterable<Buffer>): AsyncIterable<unknown> {
-  for await (const bytes of call) yield decode(schema, bytes);
+async function* decodeAll(schema: DescMessage, call: Readable): AsyncIterable<unknown> {
+  // Readable's default iterator destroys the stream at the client's half-close; the status must still go out.
+  for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decode(schema, bytes as Buffer);
 }
 
 /** Writes every message of `output`, waiting for the socket to drain rather than buffering without bound. */
@@ -219,9 +221,17 @@ async function writeAll(
       sendHeaderIfAny(call, context);
       first = false;
     }
-    if (!call.write(encode(schema, value))) {
-      await Promise.race([once(call, "drain"), once(call, "cancelled")]);
-    }
+    if (!call.write(encode(schema, value))) await drainedOrCancelled(call);
+  }
+}
+
+/** Waits for the socket to take more, or for the client to go away; leaves no listener behind. */
+async function drainedOrCancelled(call: NodeJS.EventEmitter): Promise<void> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([once(call, "drain", { signal: settled.signal }), once(call, "cancelled", { signal: settled.signal })]);
+  } finally {
+    settled.abort();
   }
 }
 

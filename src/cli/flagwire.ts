@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { serveCommand } from "./serve-command.js";
+
+/** The `flagwire` command line. */
+const program = new Command("flagwire")
+  .description("flagwire: a feature-flag service over gRPC, Connect and gRPC-Web")
+  .showHelpAfterError()
+  .addCommand(serveCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

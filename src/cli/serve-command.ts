@@ -1,0 +1,60 @@
+import { Command, Option } from "commander";
+import { createLogger } from "../server/create-logger.js";
+import { startServer } from "../server/start-server.js";
+
+/** Defaults of `flagwire serve`; each can be set by flag or environment variable. */
+export const SERVE_DEFAULTS = {
+  db: "./feature_flags.db",
+  grpcListen: "127.0.0.1:50051",
+  httpListen: "127.0.0.1:8080",
+  logLevel: "info",
+};
+
+/** `flagwire serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the flag server: native gRPC, plus Connect and gRPC-Web over HTTP/1.1")
+    .addOption(new Option("--db <path>", "SQLite database file, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
+    .addOption(
+      new Option("--grpc-listen <host:port>", "native gRPC listener").env("FLAGWIRE_GRPC_LISTEN").default(SERVE_DEFAULTS.grpcListen),
+    )
+    .addOption(
+      new Option("--http-listen <host:port>", "Connect and gRPC-Web listener").env("FLAGWIRE_HTTP_LISTEN").default(SERVE_DEFAULTS.httpListen),
+    )
+    .addOption(
+      new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env("FLAGWIRE_LOG_LEVEL").default(SERVE_DEFAULTS.logLevel),
+    )
+    .addHelpText("after", "\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051")
+    .action(async (opts: { db: string; grpcListen: string; httpListen: string; logLevel: string }) => {
+      const logger = createLogger({ level: opts.logLevel });
+      const server = await startServer({
+        dbPath: opts.db,
+        grpcListen: opts.grpcListen,
+        httpListen: opts.httpListen,
+        logger,
+      });
+      logger.info(
+        {
+          db: opts.db,
+          grpc: `${hostOf(opts.grpcListen)}:${server.grpcPort}`,
+          http: `http://${hostOf(opts.httpListen)}:${server.httpPort}`,
+          revision: server.engine.revision,
+        },
+        "flagwire serving",
+      );
+      const stop = (signal: string) => {
+        logger.info({ signal }, "shutting down");
+        void server.close().then(() => {
+          logger.info("stopped");
+          logger.flush();
+          process.exitCode = 0;
+        });
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(":")) || "127.0.0.1";
+}

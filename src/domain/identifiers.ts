@@ -1,0 +1,48 @@
+import { DomainError } from "./domain-error.js";
+
+const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const ENTITY_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** The longest description a feature may carry. */
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
+/** Shows a value in an error message: quoted, and cut short when it is long. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+function describeLength(value: string): string {
+  return value.length > 128 ? ` (${value.length} characters)` : "";
+}
+
+/** Throws INVALID_ARGUMENT unless `name` is a valid feature name. */
+export function checkFeatureName(name: string, field = "feature name"): string {
+  if (!FEATURE_NAME.test(name)) {
+    const what = name === "" ? `${field} is empty` : `${field} ${quote(name)}${describeLength(name)} is invalid`;
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `${what}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** Throws INVALID_ARGUMENT unless `id` is a valid customer or user id. */
+export function checkEntityId(id: string, field: "customer id" | "user id"): string {
+  if (!ENTITY_ID.test(id)) {
+    const what = id === "" ? `${field} is empty` : `${field} ${quote(id)}${describeLength(id)} is invalid`;
+    throw new DomainError("INVALID_ARGUMENT", `${what}: use 1-128 letters, digits, '.', '_', ':', '@' or '-'`);
+  }
+  return id;
+}
+
+/** Throws INVALID_ARGUMENT when a description is too long. */
+export function checkDescription(description: string): string {
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `description is ${description.length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`,
+    );
+  }
+  return description;
+}

@@ -1,0 +1,80 @@
+import { DomainError } from "./domain-error.js";
+import { upperBound } from "./sorted-index.js";
+
+/** Page size used when a request gives none. */
+export const DEFAULT_PAGE_SIZE = 100;
+/** The largest page a request may ask for. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** One page of a list and the token of the next one ("" on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+/** A page request as the domain sees it: a size already checked, and the key the page starts after. */
+export interface PageRequest {
+  size: number;
+  after: string | undefined;
+}
+
+/**
+ * Checks `pageSize` and decodes `pageToken` for the list named `list`.
+ * Tokens are opaque to clients: base64url of the list name and the last key of the previous page, so a
+ * token from another list, or a forged one, is refused instead of silently listing something else.
+ */
+export function toPageRequest(list: string, pageSize: number, pageToken: string): PageRequest {
+  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `page_size ${pageSize} is out of range: use 1-${MAX_PAGE_SIZE}, or 0 for the default of ${DEFAULT_PAGE_SIZE}`,
+    );
+  }
+  return { size: pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize, after: decodePageToken(list, pageToken) };
+}
+
+/** Encodes the token of the page that starts after `lastKey`. */
+export function encodePageToken(list: string, lastKey: string): string {
+  return Buffer.from(`${list}\n${lastKey}`, "utf8").toString("base64url");
+}
+
+function decodePageToken(list: string, token: string): string | undefined {
+  if (token === "") return undefined;
+  const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, "base64url").toString("utf8") : "";
+  const prefix = `${list}\n`;
+  if (!decoded.startsWith(prefix) || decoded.length === prefix.length) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `page_token is not valid for ${list}: pass the next_page_token of the previous response unchanged, or an empty token for the first page`,
+    );
+  }
+  return decoded.slice(prefix.length);
+}
+
+/**
+ * Pages through sorted keys, starting after `request.after` (found by binary search), keeping those that `accept`.
+ * Scans only as far as it needs to fill the page, so a page costs the same wherever it starts.
+ */
+export function pageOfKeys(
+  list: string,
+  keys: readonly string[],
+  request: PageRequest,
+  accept: (key: string) => boolean = () => true,
+): Page<string> {
+  const items: string[] = [];
+  let i = request.after === undefined ? 0 : upperBound(keys, request.after);
+  for (; i < keys.length && items.length < request.size; i++) {
+    const key = keys[i] as string;
+    if (accept(key)) items.push(key);
+  }
+  // Another page exists only if some later key would be accepted; look ahead to avoid an empty last page.
+  let more = false;
+  for (let j = i; j < keys.length; j++) {
+    if (accept(keys[j] as string)) {
+      more = true;
+      break;
+    }
+  }
+  const last = items[items.length - 1];
+  return { items, nextPageToken: more && last !== undefined ? encodePageToken(list, last) : "" };
+}

@@ -1,0 +1,156 @@
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { DomainError } from "../domain/domain-error.js";
+import { quote } from "../domain/identifiers.js";
+import { toPageRequest } from "../domain/pagination.js";
+import type { FlagEngine } from "../engine/flag-engine.js";
+import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
+import {
+  REASON_TO_PROTO,
+  changeToProto,
+  customerToProto,
+  featureToProto,
+  filterFromProto,
+  targetFromProto,
+  userToProto,
+} from "./proto-mapping.js";
+
+/** What the service needs from the engine. */
+export type FlagServiceEngine = Pick<
+  FlagEngine,
+  | "revision"
+  | "mutate"
+  | "getFeature"
+  | "getCustomer"
+  | "getUser"
+  | "evaluate"
+  | "listFeatures"
+  | "listCustomers"
+  | "listUsers"
+  | "listCustomersWithFeature"
+  | "listFeaturesForCustomer"
+  | "listChanges"
+  | "watch"
+>;
+
+/** The request header that names who made a change; recorded in the change log. */
+export const ACTOR_HEADER = "x-flagwire-actor";
+const MAX_ACTOR_LENGTH = 128;
+
+function actorOf(context: HandlerContext): string | null {
+  const actor = context.requestHeader.get(ACTOR_HEADER)?.trim();
+  if (!actor) return null;
+  if (actor.length > MAX_ACTOR_LENGTH) {
+    throw new DomainError("INVALID_ARGUMENT", `${ACTOR_HEADER} ${quote(actor)} is too long: use at most ${MAX_ACTOR_LENGTH} characters`);
+  }
+  return actor;
+}
+
+/** A write's response: the revision it produced (or the current one when it changed nothing). */
+function written(result: { revision: number }): { revision: bigint } {
+  return { revision: BigInt(result.revision) };
+}
+
+/** A revision from a request; INVALID_ARGUMENT when negative. */
+function revisionFromProto(revision: bigint): number {
+  if (revision < 0n || revision > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new DomainError("INVALID_ARGUMENT", `since_revision ${revision} is out of range: use 0 for the whole log, or a revision you received`);
+  }
+  return Number(revision);
+}
+
+/**
+ * The one implementation of FeatureFlagService, served by both listeners. Handlers only translate between
+ * protobuf and the engine; every rule lives in the domain.
+ */
+export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof FeatureFlagService> {
+  return {
+    createFeature(req, ctx) {
+      const { revision } = engine.mutate(
+        { kind: "feature.created", feature: req.name, enabled: req.enabled, description: req.description },
+        actorOf(ctx),
+      );
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(revision) };
+    },
+    getFeature(req) {
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(engine.revision) };
+    },
+    listFeatures(req) {
+      const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
+      return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+    },
+    renameFeature(req, ctx) {
+      const { revision } = engine.mutate({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx));
+      return { feature: featureToProto(engine.getFeature(req.newName)), revision: BigInt(revision) };
+    },
+    deleteFeature(req, ctx) {
+      return written(engine.mutate({ kind: "feature.deleted", feature: req.name }, actorOf(ctx)));
+    },
+    setFeatureEnabled(req, ctx) {
+      const { revision } = engine.mutate({ kind: "feature.enabled_set", feature: req.name, enabled: req.enabled }, actorOf(ctx));
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(revision) };
+    },
+    createCustomer(req, ctx) {
+      const { revision } = engine.mutate({ kind: "customer.created", customerId: req.id }, actorOf(ctx));
+      return { customer: customerToProto(engine.getCustomer(req.id)), revision: BigInt(revision) };
+    },
+    deleteCustomer(req, ctx) {
+      return written(engine.mutate({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
+    },
+    listCustomers(req) {
+      const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken));
+      return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+    },
+    createUser(req, ctx) {
+      const { revision } = engine.mutate(
+        { kind: "user.created", userId: req.id, customerId: req.customerId === "" ? null : req.customerId },
+        actorOf(ctx),
+      );
+      return { user: userToProto(engine.getUser(req.id)), revision: BigInt(revision) };
+    },
+    deleteUser(req, ctx) {
+      return written(engine.mutate({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
+    },
+    listUsers(req) {
+      const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken));
+      return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+    },
+    setOverride(req, ctx) {
+      return written(
+        engine.mutate(
+          { kind: "override.set", feature: req.feature, target: targetFromProto(req.target), enabled: req.enabled },
+          actorOf(ctx),
+        ),
+      );
+    },
+    clearOverride(req, ctx) {
+      return written(
+        engine.mutate({ kind: "override.cleared", feature: req.feature, target: targetFromProto(req.target) }, actorOf(ctx)),
+      );
+    },
+    evaluate(req) {
+      const result = engine.evaluate(req.feature, { customerId: req.customerId, userId: req.userId });
+      return { enabled: result.enabled, reason: REASON_TO_PROTO[result.reason], revision: BigInt(engine.revision) };
+    },
+    listCustomersWithFeature(req) {
+      const filter = filterFromProto(req.filter);
+      const page = engine.listCustomersWithFeature(req.feature, filter, toPageRequest("customers-with-feature", req.pageSize, req.pageToken));
+      return { customerIds: page.items, nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+    },
+    listFeaturesForCustomer(req) {
+      const page = engine.listFeaturesForCustomer(req.customerId, toPageRequest("features-for-customer", req.pageSize, req.pageToken));
+      return { features: page.items, nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+    },
+    listChanges(req) {
+      const since = revisionFromProto(req.sinceRevision);
+      const revision = BigInt(engine.revision);
+      const page = engine.listChanges(since, toPageRequest("changes", req.pageSize, req.pageToken));
+      return { changes: page.items.map(changeToProto), nextPageToken: page.nextPageToken, revision };
+    },
+    async *watchChanges(req, ctx) {
+      const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);
+      for await (const change of engine.watch(since, ctx.signal)) {
+        yield { change: changeToProto(change) };
+      }
+    },
+  };
+}

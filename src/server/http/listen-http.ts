@@ -1,0 +1,66 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+
+/** Options of {@link listenHttp}. */
+export interface HttpListenOptions {
+  /** `host:port`; port 0 picks a free one. */
+  address: string;
+  service: DescService;
+  impl: ServiceImpl<DescService>;
+  /** Largest request accepted, in bytes. */
+  readMaxBytes: number;
+  /** Aborted at shutdown: connect-node then ends open streams. */
+  shutdownSignal: AbortSignal;
+}
+
+/** A running HTTP/1.1 listener. */
+export interface HttpListener {
+  port: number;
+  close(graceMs: number): Promise<void>;
+}
+
+/** Starts the HTTP/1.1 listener serving the Connect protocol (JSON and binary) and gRPC-Web via connect-node. */
+export async function listenHttp(options: HttpListenOptions): Promise<HttpListener> {
+  const handler = connectNodeAdapter({
+    routes: (router) => router.service(options.service, options.impl),
+    connect: true,
+    grpcWeb: true,
+    grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
+    readMaxBytes: options.readMaxBytes,
+    shutdownSignal: options.shutdownSignal,
+  });
+  const server = createServer(handler);
+  // Slow clients must not hold connections forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 0; // streams are long-lived; unary handlers answer at once
+  const { host, port } = parseAddress(options.address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`cannot listen for HTTP on ${options.address}: ${err.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, close: (graceMs) => closeServer(server, graceMs) };
+}
+
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Splits `host:port` (`[::1]:8080` for IPv6). */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new Error(`listen address ${JSON.stringify(address)} is invalid: use host:port, e.g. 127.0.0.1:8080`);
+  }
+  return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+}

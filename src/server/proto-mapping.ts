@@ -1,0 +1,151 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { Change as DomainChange, ChangeKind as DomainChangeKind, Target as DomainTarget } from "../domain/change.js";
+import { DomainError } from "../domain/domain-error.js";
+import type { Reason } from "../domain/evaluate.js";
+import type { CustomerRecord, FeatureRecord, UserRecord } from "../domain/flag-state.js";
+import type { CustomerFeatureFilter as DomainFilter } from "../engine/flag-queries.js";
+import {
+  ChangeKind,
+  ChangeSchema,
+  CustomerFeatureFilter,
+  CustomerSchema,
+  EvaluationReason,
+  FeatureSchema,
+  UserSchema,
+  type Change,
+  type Customer,
+  type Feature,
+  type Target,
+  type User,
+} from "../../gen/flagwire/v1/flags_pb.js";
+
+/** Proto <-> domain conversions for the service: pure data mapping, no rules. */
+
+export function featureToProto(feature: FeatureRecord): Feature {
+  return create(FeatureSchema, {
+    name: feature.name,
+    enabled: feature.enabled,
+    description: feature.description,
+    customerOverrideCount: feature.customerOverrides.size,
+    userOverrideCount: feature.userOverrides.size,
+    createTime: timestampFromMs(feature.createdAt),
+    updateTime: timestampFromMs(feature.updatedAt),
+  });
+}
+
+export function customerToProto(customer: CustomerRecord): Customer {
+  return create(CustomerSchema, { id: customer.id, createTime: timestampFromMs(customer.createdAt) });
+}
+
+export function userToProto(user: UserRecord): User {
+  return create(UserSchema, {
+    id: user.id,
+    customerId: user.customerId ?? "",
+    createTime: timestampFromMs(user.createdAt),
+  });
+}
+
+/** Reads the one target of an override request; INVALID_ARGUMENT when none is set. */
+export function targetFromProto(target: Target | undefined): DomainTarget {
+  switch (target?.kind.case) {
+    case "customerId":
+      return { kind: "customer", id: target.kind.value };
+    case "userId":
+      return { kind: "user", id: target.kind.value };
+    default:
+      throw new DomainError(
+        "INVALID_ARGUMENT",
+        "target is missing: set exactly one of target.customer_id or target.user_id",
+      );
+  }
+}
+
+function targetToProto(target: DomainTarget): Target["kind"] {
+  return target.kind === "customer" ? { case: "customerId", value: target.id } : { case: "userId", value: target.id };
+}
+
+export const REASON_TO_PROTO: Record<Reason, EvaluationReason> = {
+  DEFAULT: EvaluationReason.DEFAULT,
+  CUSTOMER_OVERRIDE: EvaluationReason.CUSTOMER_OVERRIDE,
+  USER_OVERRIDE: EvaluationReason.USER_OVERRIDE,
+};
+
+/** The list filter; INVALID_ARGUMENT for a value this server does not know. */
+export function filterFromProto(filter: CustomerFeatureFilter): DomainFilter {
+  switch (filter) {
+    case CustomerFeatureFilter.UNSPECIFIED:
+    case CustomerFeatureFilter.ENABLED:
+      return "enabled";
+    case CustomerFeatureFilter.EXPLICITLY_ENABLED:
+      return "explicitly_enabled";
+    case CustomerFeatureFilter.EXPLICITLY_DISABLED:
+      return "explicitly_disabled";
+    default:
+      throw new DomainError(
+        "INVALID_ARGUMENT",
+        `filter ${filter as number} is unknown: use CUSTOMER_FEATURE_FILTER_ENABLED, _EXPLICITLY_ENABLED or _EXPLICITLY_DISABLED`,
+      );
+  }
+}
+
+const KIND_TO_PROTO: Record<DomainChangeKind, ChangeKind> = {
+  "feature.created": ChangeKind.FEATURE_CREATED,
+  "feature.renamed": ChangeKind.FEATURE_RENAMED,
+  "feature.deleted": ChangeKind.FEATURE_DELETED,
+  "feature.enabled_set": ChangeKind.FEATURE_ENABLED_SET,
+  "customer.created": ChangeKind.CUSTOMER_CREATED,
+  "customer.deleted": ChangeKind.CUSTOMER_DELETED,
+  "user.created": ChangeKind.USER_CREATED,
+  "user.deleted": ChangeKind.USER_DELETED,
+  "override.set": ChangeKind.OVERRIDE_SET,
+  "override.cleared": ChangeKind.OVERRIDE_CLEARED,
+};
+
+export function changeToProto(change: DomainChange): Change {
+  const message = create(ChangeSchema, {
+    revision: BigInt(change.revision),
+    time: timestampFromMs(change.at),
+    kind: KIND_TO_PROTO[change.kind],
+    actor: change.actor ?? "",
+  });
+  switch (change.kind) {
+    case "feature.created":
+      message.feature = change.feature;
+      message.enabled = change.enabled;
+      message.description = change.description;
+      break;
+    case "feature.renamed":
+      message.feature = change.feature;
+      message.newName = change.newName;
+      break;
+    case "feature.deleted":
+      message.feature = change.feature;
+      break;
+    case "feature.enabled_set":
+      message.feature = change.feature;
+      message.enabled = change.enabled;
+      break;
+    case "customer.created":
+    case "customer.deleted":
+      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "customerId", value: change.customerId } };
+      break;
+    case "user.created":
+      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "userId", value: change.userId } };
+      message.customerId = change.customerId ?? "";
+      break;
+    case "user.deleted":
+      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "userId", value: change.userId } };
+      break;
+    case "override.set":
+      message.feature = change.feature;
+      message.target = { $typeName: "flagwire.v1.Target", kind: targetToProto(change.target) };
+      message.enabled = change.enabled;
+      break;
+    case "override.cleared":
+      message.feature = change.feature;
+      message.target = { $typeName: "flagwire.v1.Target", kind: targetToProto(change.target) };
+      break;
+  }
+  return message;
+}
