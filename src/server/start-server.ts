@@ -74,9 +74,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxReceiveMessageLength: maxRequestBytes,
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
-        createGrpcService(Health, health.impl, grpcOptions),
-        createGrpcService(ServerReflectionV1, reflection.v1, grpcOptions),
-        createGrpcService(ServerReflectionV1alpha, reflection.v1alpha, grpcOptions),
+        createGrpcService(Health, interceptService(Health, health.impl, { logger }), grpcOptions),
+        createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, { logger }), grpcOptions),
+        createGrpcService(
+          ServerReflectionV1alpha,
+          interceptService(ServerReflectionV1alpha, reflection.v1alpha, { logger }),
+          grpcOptions,
+        ),
       ],
     });
     http = await listenHttp({

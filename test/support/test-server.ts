@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createFlagClient, type FlagClient, type FlagClientProtocol } from "../../src/client/create-flag-client.js";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/server/start-server.js";
+
+/** A real server on loopback ports with a temp database file, plus clients for it. */
+export interface TestServer {
+  server: RunningServer;
+  dbPath: string;
+  grpcUrl: string;
+  httpUrl: string;
+  /** A client of the given protocol (default: Connect over HTTP/1.1 with binary protobuf). */
+  client(protocol?: FlagClientProtocol, actor?: string): FlagClient;
+  /** Stops the server and starts a new one on the same database file. */
+  restart(): Promise<void>;
+  /** Stops the server and removes the temp directory. */
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1:0 (both listeners) with a fresh SQLite file in a temp dir. */
+export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "flagwire-test-"));
+  const dbPath = join(dir, "flags.db");
+  const logger = pino({ level: process.env.FLAGWIRE_TEST_LOG ?? "silent" });
+  const options: ServerOptions = {
+    dbPath,
+    grpcListen: "127.0.0.1:0",
+    httpListen: "127.0.0.1:0",
+    logger,
+    shutdownGraceMs: 1000,
+    ...overrides,
+  };
+  let server = await startServer(options);
+  const urls = () => ({ grpcUrl: `http://127.0.0.1:${server.grpcPort}`, httpUrl: `http://127.0.0.1:${server.httpPort}` });
+  const handle: TestServer = {
+    server,
+    dbPath,
+    ...urls(),
+    client(protocol = "connect", actor) {
+      const baseUrl = protocol === "grpc" ? handle.grpcUrl : handle.httpUrl;
+      return createFlagClient({ baseUrl, protocol, ...(actor ? { actor } : {}) });
+    },
+    async restart() {
+      await server.close();
+      server = await startServer(options);
+      Object.assign(handle, { server, ...urls() });
+    },
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
