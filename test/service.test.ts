@@ -190,8 +190,8 @@ describe("every RPC through the connect-node client", () => {
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE" });
-    expect(body.enabled).toBeUndefined(); // false is the default and omitted in proto3 JSON
+    // Defaults are emitted on the HTTP port: `"enabled": false` is the answer people look for.
+    expect(body).toMatchObject({ enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE" });
     expect(typeof body.revision).toBe("string");
   });
 });

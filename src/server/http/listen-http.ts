@@ -30,6 +30,8 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
     grpcWeb: true,
     grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
     readMaxBytes: options.readMaxBytes,
+    // `"enabled": false` is an answer people look for: show defaults rather than omit them.
+    jsonOptions: { alwaysEmitImplicit: true },
     shutdownSignal: options.shutdownSignal,
   });
   const server = createServer(handler);
