@@ -26,3 +26,20 @@ export type Change = ChangeData & {
   /** Who made the change, when known. */
   readonly actor: string | null;
 };
+
+/** The customer or user a change is about, if any: an override's target, or the created/deleted entity. */
+export function changeTarget(data: ChangeData): Target | null {
+  switch (data.kind) {
+    case "override.set":
+    case "override.cleared":
+      return data.target;
+    case "customer.created":
+    case "customer.deleted":
+      return { kind: "customer", id: data.customerId };
+    case "user.created":
+    case "user.deleted":
+      return { kind: "user", id: data.userId };
+    default:
+      return null;
+  }
+}

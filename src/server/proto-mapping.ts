@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { Change as DomainChange, ChangeKind as DomainChangeKind, Target as DomainTarget } from "../domain/change.js";
+import { changeTarget, type Change as DomainChange, type ChangeKind as DomainChangeKind, type Target as DomainTarget } from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
 import type { Reason } from "../domain/evaluate.js";
 import type { CustomerRecord, FeatureRecord, UserRecord } from "../domain/flag-state.js";
@@ -12,6 +12,7 @@ import {
   CustomerSchema,
   EvaluationReason,
   FeatureSchema,
+  TargetSchema,
   UserSchema,
   type Change,
   type Customer,
@@ -102,6 +103,7 @@ const KIND_TO_PROTO: Record<DomainChangeKind, ChangeKind> = {
   "override.cleared": ChangeKind.OVERRIDE_CLEARED,
 };
 
+/** A change as the contract shows it: only the fields its kind sets. */
 export function changeToProto(change: DomainChange): Change {
   const message = create(ChangeSchema, {
     revision: BigInt(change.revision),
@@ -109,43 +111,12 @@ export function changeToProto(change: DomainChange): Change {
     kind: KIND_TO_PROTO[change.kind],
     actor: change.actor ?? "",
   });
-  switch (change.kind) {
-    case "feature.created":
-      message.feature = change.feature;
-      message.enabled = change.enabled;
-      message.description = change.description;
-      break;
-    case "feature.renamed":
-      message.feature = change.feature;
-      message.newName = change.newName;
-      break;
-    case "feature.deleted":
-      message.feature = change.feature;
-      break;
-    case "feature.enabled_set":
-      message.feature = change.feature;
-      message.enabled = change.enabled;
-      break;
-    case "customer.created":
-    case "customer.deleted":
-      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "customerId", value: change.customerId } };
-      break;
-    case "user.created":
-      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "userId", value: change.userId } };
-      message.customerId = change.customerId ?? "";
-      break;
-    case "user.deleted":
-      message.target = { $typeName: "flagwire.v1.Target", kind: { case: "userId", value: change.userId } };
-      break;
-    case "override.set":
-      message.feature = change.feature;
-      message.target = { $typeName: "flagwire.v1.Target", kind: targetToProto(change.target) };
-      message.enabled = change.enabled;
-      break;
-    case "override.cleared":
-      message.feature = change.feature;
-      message.target = { $typeName: "flagwire.v1.Target", kind: targetToProto(change.target) };
-      break;
-  }
+  if ("feature" in change) message.feature = change.feature;
+  if ("enabled" in change) message.enabled = change.enabled;
+  if ("newName" in change) message.newName = change.newName;
+  if ("description" in change) message.description = change.description;
+  if (change.kind === "user.created") message.customerId = change.customerId ?? "";
+  const target = changeTarget(change);
+  if (target) message.target = create(TargetSchema, { kind: targetToProto(target) });
   return message;
 }

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { Change, ChangeData, Target } from "../../domain/change.js";
+import { changeTarget, type Change, type ChangeData } from "../../domain/change.js";
 import { DomainError } from "../../domain/domain-error.js";
 import { FlagState } from "../../domain/flag-state.js";
 import type { FlagStore } from "../flag-store.js";
@@ -67,7 +67,7 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   const commitTxn = db.transaction((data: ChangeData, actor: string | null, at: number): Change => {
     commitTime = at;
     applyData(data);
-    const target = "target" in data ? data.target : targetOf(data);
+    const target = changeTarget(data);
     const feature = "feature" in data ? data.feature : null;
     const info = sql.insertChange.run(at, actor, data.kind, feature, target?.kind ?? null, target?.id ?? null, JSON.stringify(data));
     return { ...data, revision: Number(info.lastInsertRowid), at, actor };
@@ -209,12 +209,6 @@ function loadState(db: Database.Database, sql: Statements): FlagState {
     state.revision = latestRevision(sql);
     return state;
   })();
-}
-
-function targetOf(data: ChangeData): Target | null {
-  if ("customerId" in data && data.kind.startsWith("customer.")) return { kind: "customer", id: data.customerId as string };
-  if ("userId" in data) return { kind: "user", id: data.userId };
-  return null;
 }
 
 function toChange(row: ChangeRow): Change {
