@@ -80,6 +80,8 @@ export function createHealthService(): HealthService {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
+      // Shutdown sets NOT_SERVING and aborts in the same tick: the watcher must still hear the last status.
+      if (latest !== sent) yield create(HealthCheckResponseSchema, { status: latest });
     } finally {
       unsubscribe();
       signal.removeEventListener("abort", onAbort);

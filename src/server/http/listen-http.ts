@@ -1,8 +1,15 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
+import { checkBinaryBody } from "./check-binary-body.js";
 
 /** Options of {@link listenHttp}. */
 export interface HttpListenOptions {
@@ -24,17 +31,7 @@ export interface HttpListener {
 
 /** Starts the HTTP/1.1 listener serving the Connect protocol (JSON and binary) and gRPC-Web via connect-node. */
 export async function listenHttp(options: HttpListenOptions): Promise<HttpListener> {
-  const handler = connectNodeAdapter({
-    routes: (router) => router.service(options.service, options.impl),
-    connect: true,
-    grpcWeb: true,
-    grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
-    readMaxBytes: options.readMaxBytes,
-    // `"enabled": false` is an answer people look for: show defaults rather than omit them.
-    jsonOptions: { alwaysEmitImplicit: true },
-    shutdownSignal: options.shutdownSignal,
-  });
-  const server = createServer(handler);
+  const server = createServer(createHttpHandler(options));
   // Slow clients must not hold connections forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 0; // streams are long-lived; unary handlers answer at once
@@ -44,6 +41,40 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
     server.listen(port, host, () => resolve());
   });
   return { port: (server.address() as AddressInfo).port, close: (graceMs) => closeServer(server, graceMs) };
+}
+
+/**
+ * connect-node's `connectNodeAdapter`, plus one step: binary bodies are checked so that bytes which are
+ * not protobuf get INVALID_ARGUMENT instead of connect-es's INTERNAL (see check-binary-body.ts).
+ */
+function createHttpHandler(options: HttpListenOptions): RequestListener {
+  const router = createConnectRouter({
+    connect: true,
+    grpcWeb: true,
+    grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
+    readMaxBytes: options.readMaxBytes,
+    shutdownSignal: options.shutdownSignal,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    // `"enabled": false` is an answer people look for: show defaults rather than omit them. Unknown
+    // fields and enum names are refused: a typo must not silently create a disabled feature.
+    jsonOptions: { alwaysEmitImplicit: true, ignoreUnknownFields: false },
+  });
+  router.service(options.service, options.impl);
+  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  return (req, res) => {
+    const handler = handlers.get(req.url?.split("?", 2)[0] ?? "");
+    if (!handler) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end(`no such RPC: ${req.method} ${req.url}; POST to /flagwire.v1.FeatureFlagService/<Method>\n`);
+      return;
+    }
+    const request = checkBinaryBody(universalRequestFromNodeRequest(req, res, undefined, undefined), handler.method.input, options.readMaxBytes);
+    handler(request)
+      .then((response) => universalResponseToNodeResponse(response, res))
+      .catch((reason: unknown) => {
+        if (ConnectError.from(reason).code !== Code.Aborted) res.destroy();
+      });
+  };
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {

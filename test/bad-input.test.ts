@@ -1,0 +1,356 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import {
+  CustomerFeatureFilter,
+  GetFeatureRequestSchema,
+  GetFeatureResponseSchema,
+} from "../gen/flagwire/v1/flags_pb.js";
+import type { FlagClient } from "../src/client/create-flag-client.js";
+import { dumpState } from "./support/state-dump.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+// Every request here is refused: each row checks the status code, that the message names the offending
+// value and the rule, and that the whole observable state is exactly as it was before the request.
+
+const SERVICE = "flagwire.v1.FeatureFlagService";
+const LONG = "a".repeat(129);
+/** How a 129-character value appears in a message: its first 40 characters, an ellipsis and its length. */
+const LONG_SHOWN = String.raw`"a{40}…" \(129 characters\)`;
+const NAME_RULE = String.raw`use 1-128 letters, digits, '\.', '_' or '-'`;
+const ID_RULE = String.raw`use 1-128 letters, digits, '\.', '_', ':', '@' or '-'`;
+
+/** Filled in beforeAll: genuine tokens, to be replayed on a list they do not belong to. */
+const tokens = { ListCustomers: "", ListFeatures: "" };
+
+interface Row {
+  rpc: string;
+  input: string;
+  code: Code;
+  message: RegExp;
+  call: (client: FlagClient) => Promise<unknown>;
+}
+
+/** A row builder per expected code, so each row reads: RPC, what is wrong, the message it must get, the call. */
+const expecting =
+  (code: Code) =>
+  (rpc: string, input: string, message: RegExp | string, call: Row["call"]): Row => ({
+    rpc,
+    input,
+    code,
+    message: typeof message === "string" ? new RegExp(message) : message,
+    call,
+  });
+const invalid = expecting(Code.InvalidArgument);
+const notFound = expecting(Code.NotFound);
+const exists = expecting(Code.AlreadyExists);
+
+const customer = (value: string) => ({ kind: { case: "customerId" as const, value } });
+const user = (value: string) => ({ kind: { case: "userId" as const, value } });
+const NO_FEATURE = /feature "dashbord" not found/;
+const NO_CUSTOMER = /customer "303" not found/;
+const NO_USER = /user "999" not found/;
+
+const rpcRows: Row[] = [
+  // Names and ids that break the identifier rules, and other out-of-range fields.
+  invalid("CreateFeature", "empty name", `feature name is empty: ${NAME_RULE}`, (c) => c.createFeature({ name: "" })),
+  invalid("CreateFeature", "name 'a b'", `feature name "a b" is invalid: ${NAME_RULE}`, (c) => c.createFeature({ name: "a b" })),
+  invalid("CreateFeature", "name '-x'", `feature name "-x" is invalid: .*starting with a letter or digit`, (c) =>
+    c.createFeature({ name: "-x" }),
+  ),
+  invalid("CreateFeature", "name 'naïve'", `feature name "naïve" is invalid: ${NAME_RULE}`, (c) => c.createFeature({ name: "naïve" })),
+  invalid("CreateFeature", "129-char name", `feature name ${LONG_SHOWN} is invalid: ${NAME_RULE}`, (c) => c.createFeature({ name: LONG })),
+  invalid("CreateFeature", "1025-char description", /description is 1025 characters long: use at most 1024/, (c) =>
+    c.createFeature({ name: "fresh", description: "d".repeat(1025) }),
+  ),
+  invalid("CreateFeature", "129-char x-flagwire-actor", /x-flagwire-actor ".*" is too long: use at most 128 characters/, (c) =>
+    c.createFeature({ name: "fresh" }, { headers: { "x-flagwire-actor": LONG } }),
+  ),
+  invalid("CreateCustomer", "id 'has space'", `customer id "has space" is invalid: ${ID_RULE}`, (c) =>
+    c.createCustomer({ id: "has space" }),
+  ),
+  invalid("CreateCustomer", "empty id", `customer id is empty: ${ID_RULE}`, (c) => c.createCustomer({ id: "" })),
+  invalid("CreateCustomer", "129-char id", `customer id ${LONG_SHOWN} is invalid: ${ID_RULE}`, (c) => c.createCustomer({ id: LONG })),
+  invalid("CreateUser", "id 'bad/user'", `user id "bad/user" is invalid: ${ID_RULE}`, (c) => c.createUser({ id: "bad/user" })),
+  invalid("CreateUser", "empty id", `user id is empty: ${ID_RULE}`, (c) => c.createUser({ id: "" })),
+  invalid("CreateUser", "129-char id", `user id ${LONG_SHOWN} is invalid: ${ID_RULE}`, (c) => c.createUser({ id: LONG })),
+  invalid("CreateUser", "customer id 'has space'", `customer id "has space" is invalid`, (c) =>
+    c.createUser({ id: "999", customerId: "has space" }),
+  ),
+  invalid("RenameFeature", "new name 'a b'", `new feature name "a b" is invalid: ${NAME_RULE}`, (c) =>
+    c.renameFeature({ name: "dashboard", newName: "a b" }),
+  ),
+  invalid("RenameFeature", "empty new name", `new feature name is empty`, (c) => c.renameFeature({ name: "dashboard", newName: "" })),
+  invalid("GetFeature", "name 'a b'", `feature name "a b" is invalid`, (c) => c.getFeature({ name: "a b" })),
+  invalid("SetOverride", "customer id 'has space'", `customer id "has space" is invalid`, (c) =>
+    c.setOverride({ feature: "dashboard", target: customer("has space"), enabled: true }),
+  ),
+  invalid("Evaluate", "customer id 'has space'", `customer id "has space" is invalid`, (c) =>
+    c.evaluate({ feature: "dashboard", customerId: "has space" }),
+  ),
+  invalid("SetOverride", "no target", /target is missing: set exactly one of target\.customer_id or target\.user_id/, (c) =>
+    c.setOverride({ feature: "dashboard", enabled: false }),
+  ),
+  invalid("ClearOverride", "no target", /target is missing/, (c) => c.clearOverride({ feature: "reports" })),
+  invalid("ListCustomersWithFeature", "filter 99", /filter 99 is unknown: use CUSTOMER_FEATURE_FILTER_ENABLED/, (c) =>
+    c.listCustomersWithFeature({ feature: "dashboard", filter: 99 as CustomerFeatureFilter }),
+  ),
+  invalid("ListChanges", "since_revision -1", /since_revision -1 is out of range/, (c) => c.listChanges({ sinceRevision: -1n })),
+  invalid("ListChanges", "token of key 'abc'", /page_token is not valid for changes: pass the next_page_token/, (c) =>
+    c.listChanges({ pageToken: Buffer.from("changes\nabc").toString("base64url") }),
+  ),
+
+  // Taken names.
+  exists("CreateFeature", "existing 'dashboard'", /feature "dashboard" already exists/, (c) => c.createFeature({ name: "dashboard" })),
+  exists("CreateCustomer", "existing '101'", /customer "101" already exists/, (c) => c.createCustomer({ id: "101" })),
+  exists("CreateUser", "existing '456'", /user "456" already exists/, (c) => c.createUser({ id: "456", customerId: "101" })),
+  exists("RenameFeature", "onto existing 'reports'", /"dashboard" to "reports": a feature with that name already exists/, (c) =>
+    c.renameFeature({ name: "dashboard", newName: "reports" }),
+  ),
+
+  // Unknown features, customers and users.
+  notFound("SetFeatureEnabled", "unknown feature", NO_FEATURE, (c) => c.setFeatureEnabled({ name: "dashbord", enabled: true })),
+  notFound("DeleteFeature", "unknown feature", NO_FEATURE, (c) => c.deleteFeature({ name: "dashbord" })),
+  notFound("RenameFeature", "unknown feature", NO_FEATURE, (c) => c.renameFeature({ name: "dashbord", newName: "dash2" })),
+  notFound("SetOverride", "unknown feature", NO_FEATURE, (c) =>
+    c.setOverride({ feature: "dashbord", target: customer("101"), enabled: true }),
+  ),
+  notFound("ClearOverride", "unknown feature", NO_FEATURE, (c) => c.clearOverride({ feature: "dashbord", target: customer("202") })),
+  notFound("GetFeature", "unknown feature", NO_FEATURE, (c) => c.getFeature({ name: "dashbord" })),
+  notFound("Evaluate", "unknown feature", NO_FEATURE, (c) => c.evaluate({ feature: "dashbord", customerId: "101" })),
+  notFound("ListCustomersWithFeature", "unknown feature", NO_FEATURE, (c) => c.listCustomersWithFeature({ feature: "dashbord" })),
+  notFound("DeleteCustomer", "unknown customer", NO_CUSTOMER, (c) => c.deleteCustomer({ id: "303" })),
+  notFound("SetOverride", "unknown customer", NO_CUSTOMER, (c) =>
+    c.setOverride({ feature: "dashboard", target: customer("303"), enabled: true }),
+  ),
+  notFound("ListFeaturesForCustomer", "unknown customer", NO_CUSTOMER, (c) => c.listFeaturesForCustomer({ customerId: "303" })),
+  notFound("ListUsers", "unknown customer filter", NO_CUSTOMER, (c) => c.listUsers({ customerId: "303" })),
+  notFound("CreateUser", "under missing customer", /customer "303" not found: create the customer first/, (c) =>
+    c.createUser({ id: "999", customerId: "303" }),
+  ),
+  notFound("DeleteUser", "unknown user", NO_USER, (c) => c.deleteUser({ id: "999" })),
+  notFound("SetOverride", "unknown user", NO_USER, (c) => c.setOverride({ feature: "dashboard", target: user("999"), enabled: true })),
+];
+
+type PageParams = { pageSize?: number; pageToken?: string };
+type ListCall = (c: FlagClient, page: PageParams) => Promise<unknown>;
+
+/** Every list RPC, with the list whose genuine token it must refuse. */
+const lists: { rpc: string; list: ListCall; foreign: keyof typeof tokens }[] = [
+  { rpc: "ListFeatures", list: (c, p) => c.listFeatures(p), foreign: "ListCustomers" },
+  { rpc: "ListCustomers", list: (c, p) => c.listCustomers(p), foreign: "ListFeatures" },
+  { rpc: "ListUsers", list: (c, p) => c.listUsers(p), foreign: "ListCustomers" },
+  { rpc: "ListCustomersWithFeature", list: (c, p) => c.listCustomersWithFeature({ feature: "dashboard", ...p }), foreign: "ListCustomers" },
+  { rpc: "ListFeaturesForCustomer", list: (c, p) => c.listFeaturesForCustomer({ customerId: "101", ...p }), foreign: "ListCustomers" },
+  { rpc: "ListChanges", list: (c, p) => c.listChanges(p), foreign: "ListCustomers" },
+];
+
+const TOKEN_RULE = /page_token is not valid for .*: pass the next_page_token of the previous response unchanged/;
+const pageRows: Row[] = lists.flatMap(({ rpc, list, foreign }) => [
+  invalid(rpc, "page_size -1", /page_size -1 is out of range: use 1-1000/, (c) => list(c, { pageSize: -1 })),
+  invalid(rpc, "page_size 1001", /page_size 1001 is out of range: use 1-1000/, (c) => list(c, { pageSize: 1001 })),
+  invalid(rpc, "page_token 'garbage'", TOKEN_RULE, (c) => list(c, { pageToken: "garbage" })),
+  invalid(rpc, "page_token base64 of JSON", TOKEN_RULE, (c) => list(c, { pageToken: Buffer.from('{"offset":1}').toString("base64") })),
+  invalid(rpc, `page_token of ${foreign}`, TOKEN_RULE, (c) => list(c, { pageToken: tokens[foreign] })),
+]);
+
+let ts: TestServer;
+let reader: FlagClient;
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  reader = ts.client("connect");
+  const seed = ts.client("connect", "seed-bot");
+  await seed.createFeature({ name: "dashboard", enabled: true, description: "the new dashboard" });
+  await seed.createFeature({ name: "reports" });
+  await seed.createCustomer({ id: "101" });
+  await seed.createCustomer({ id: "202" });
+  await seed.createUser({ id: "456", customerId: "101" });
+  await seed.createUser({ id: "789" });
+  await seed.setOverride({ feature: "dashboard", target: customer("202"), enabled: false });
+  await seed.setOverride({ feature: "reports", target: user("456"), enabled: true });
+  await seed.setOverride({ feature: "reports", target: customer("101"), enabled: true });
+  tokens.ListCustomers = (await reader.listCustomers({ pageSize: 1 })).nextPageToken;
+  tokens.ListFeatures = (await reader.listFeatures({ pageSize: 1 })).nextPageToken;
+  if (!tokens.ListCustomers || !tokens.ListFeatures) throw new Error("seed: expected a second page of customers and of features");
+});
+
+afterAll(async () => {
+  await ts?.close();
+});
+
+/** What a call came to: its status code and message, or "resolved" when it was not refused. */
+async function outcomeOf(call: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    const response = await call;
+    return { code: "resolved", message: String(response) };
+  } catch (err) {
+    const error = ConnectError.from(err);
+    return { code: Code[error.code], message: error.rawMessage };
+  }
+}
+
+describe.each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
+  for (const { rpc, input, code, message, call } of [...rpcRows, ...pageRows]) {
+    it(`${rpc} refuses ${input}`, async () => {
+      const before = await dumpState(reader);
+      const outcome = await outcomeOf(call(ts.client(protocol)));
+      const after = await dumpState(reader);
+      expect.soft(outcome).toEqual({ code: Code[code], message: expect.stringMatching(message) });
+      expect.soft(after, "data changed").toEqual(before);
+    });
+  }
+});
+
+// Requests written by hand, as a client with a bug or a hostile peer would send them: bodies the protobuf layer
+// cannot read are refused before any handler runs, on each listener, and the listener keeps serving.
+
+interface WireOutcome {
+  /** HTTP status; null on the native gRPC listener, where only the gRPC status counts. */
+  http: number | null;
+  /** The status code as the Connect protocol spells it, e.g. `invalid_argument`. */
+  code: string;
+  message: string;
+}
+
+/** POSTs a raw Connect unary request and reads the Connect error body. */
+async function postConnect(method: string, contentType: string, body: string | Uint8Array): Promise<WireOutcome> {
+  const res = await fetch(`${ts.httpUrl}/${SERVICE}/${method}`, {
+    method: "POST",
+    headers: { "content-type": contentType, "connect-protocol-version": "1" },
+    body,
+  });
+  const text = await res.text();
+  let error: { code?: string; message?: string } = {};
+  try {
+    error = JSON.parse(text) as typeof error;
+  } catch {
+    return { http: res.status, code: "(not a JSON error body)", message: text.slice(0, 200) };
+  }
+  return { http: res.status, code: error.code ?? "(no code)", message: error.message ?? "" };
+}
+
+/** POSTs one enveloped gRPC-Web message and reads grpc-status from the headers or the trailer frame. */
+async function postGrpcWeb(method: string, payload: Uint8Array): Promise<WireOutcome> {
+  const frame = Buffer.alloc(5 + payload.byteLength);
+  frame.writeUInt32BE(payload.byteLength, 1);
+  frame.set(payload, 5);
+  const res = await fetch(`${ts.httpUrl}/${SERVICE}/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+    body: frame,
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  const trailer = new Map<string, string>();
+  res.headers.forEach((value, key) => trailer.set(key, value));
+  for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
+    if ((body[at] ?? 0) & 0x80) {
+      for (const line of body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString("utf8").split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon > 0) trailer.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+    }
+  }
+  const status = trailer.get("grpc-status");
+  return {
+    http: res.status,
+    code: status === undefined ? "(no grpc-status)" : codeToString(Number(status) as Code),
+    message: decodeURIComponent(trailer.get("grpc-message") ?? ""),
+  };
+}
+
+/** A unary call through grpc-js with raw bytes, so that the request need not be a valid message. */
+function grpcRaw(client: grpc.Client, method: string, body: Buffer): Promise<{ code: number; details: string; response?: Buffer }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest<Buffer, Buffer>(`/${SERVICE}/${method}`, (b) => b, (b) => b, body, (err, response) => {
+      if (err) resolve({ code: err.code, details: err.details });
+      else resolve({ code: grpc.status.OK, details: "", ...(response ? { response } : {}) });
+    });
+  });
+}
+
+interface WireRow {
+  name: string;
+  /** The HTTP status the transport uses for this error; null on native gRPC. */
+  http: number | null;
+  message: RegExp;
+  send: () => Promise<WireOutcome>;
+}
+
+const wireRows: WireRow[] = [
+  {
+    name: "Connect JSON: CreateFeature body '{not json'",
+    http: 400,
+    message: /cannot decode message flagwire\.v1\.CreateFeatureRequest from JSON/,
+    send: () => postConnect("CreateFeature", "application/json", "{not json"),
+  },
+  {
+    name: "Connect JSON: ListCustomersWithFeature filter 'CUSTOMER_FEATURE_FILTER_BOGUS'",
+    http: 400,
+    message: /CUSTOMER_FEATURE_FILTER_BOGUS/,
+    send: () => {
+      const body = JSON.stringify({ feature: "dashboard", filter: "CUSTOMER_FEATURE_FILTER_BOGUS" });
+      return postConnect("ListCustomersWithFeature", "application/json", body);
+    },
+  },
+  {
+    name: "Connect JSON: ListCustomersWithFeature filter 99",
+    http: 400,
+    message: /filter 99 is unknown/,
+    send: () => postConnect("ListCustomersWithFeature", "application/json", JSON.stringify({ feature: "dashboard", filter: 99 })),
+  },
+  {
+    name: "Connect JSON: CreateFeature name of the wrong type",
+    http: 400,
+    message: /CreateFeatureRequest\.name from JSON: expected string, got 5/,
+    send: () => postConnect("CreateFeature", "application/json", JSON.stringify({ name: 5 })),
+  },
+  {
+    name: "Connect binary: CreateFeature body ff ff ff ff",
+    http: 400,
+    message: /CreateFeatureRequest|premature EOF/,
+    send: () => postConnect("CreateFeature", "application/proto", Buffer.from([0xff, 0xff, 0xff, 0xff])),
+  },
+  {
+    name: "gRPC-Web: CreateFeature body ff ff ff ff",
+    http: 200,
+    message: /CreateFeatureRequest|premature EOF/,
+    send: () => postGrpcWeb("CreateFeature", Buffer.from([0xff, 0xff, 0xff, 0xff])),
+  },
+  {
+    name: "native gRPC: CreateFeature body ff ff ff",
+    http: null,
+    message: /not a valid flagwire\.v1\.CreateFeatureRequest message/,
+    send: async () => {
+      const client = new grpc.Client(ts.grpcUrl.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
+      try {
+        const bad = await grpcRaw(client, "CreateFeature", Buffer.from([0xff, 0xff, 0xff]));
+        // The same connection must keep serving after the refusal.
+        const getDashboard = toBinary(GetFeatureRequestSchema, create(GetFeatureRequestSchema, { name: "dashboard" }));
+        const good = await grpcRaw(client, "GetFeature", Buffer.from(getDashboard));
+        expect(good.code, good.details).toBe(grpc.status.OK);
+        expect(fromBinary(GetFeatureResponseSchema, good.response ?? Buffer.alloc(0)).feature?.name).toBe("dashboard");
+        return { http: null, code: bad.code === grpc.status.OK ? "ok" : codeToString(bad.code as Code), message: bad.details };
+      } finally {
+        client.close();
+      }
+    },
+  },
+];
+
+describe("raw requests on the wire", () => {
+  for (const { name, http, message, send } of wireRows) {
+    it(`${name} is INVALID_ARGUMENT`, async () => {
+      const before = await dumpState(reader);
+      const outcome = await send();
+      const after = await dumpState(reader);
+      expect.soft(outcome).toEqual({ http, code: "invalid_argument", message: expect.stringMatching(message) });
+      expect.soft(after, "data changed").toEqual(before);
+      // And the typed clients still get answers on both listeners.
+      expect((await ts.client("grpc").getFeature({ name: "dashboard" })).feature?.enabled).toBe(true);
+      expect((await ts.client("connect").getFeature({ name: "dashboard" })).feature?.enabled).toBe(true);
+    });
+  }
+});
