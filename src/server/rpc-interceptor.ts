@@ -35,19 +35,21 @@ export function interceptService<T extends object>(service: DescService, impl: T
 
 type RpcLog = (context: HandlerContext, started: number, error?: unknown) => Error | undefined;
 
-function createRpcLog(method: string, logger: Logger): RpcLog {
+function createRpcLog(method: string, parent: Logger): RpcLog {
+  // A child per method serializes the method name once, not on every call.
+  const logger = parent.child({ method });
   return (context, started, error) => {
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     if (error === undefined) {
-      if (logger.isLevelEnabled("info")) logger.info({ method, protocol: context.protocolName, code: "ok", durationMs }, "rpc");
+      if (logger.isLevelEnabled("info")) logger.info({ protocol: context.protocolName, code: "ok", durationMs }, "rpc");
       return undefined;
     }
     const connectError = toConnectError(error);
     const code = codeToString(connectError.code);
     if (code === "internal" && connectError !== error) {
-      logger.error({ method, protocol: context.protocolName, code, durationMs, err: error }, "rpc failed");
+      logger.error({ protocol: context.protocolName, code, durationMs, err: error }, "rpc failed");
     } else if (logger.isLevelEnabled("info")) {
-      logger.info({ method, protocol: context.protocolName, code, durationMs, message: connectError.rawMessage }, "rpc");
+      logger.info({ protocol: context.protocolName, code, durationMs, message: connectError.rawMessage }, "rpc");
     }
     return connectError;
   };
