@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChangeData } from "../../src/domain/change.js";
+import { FlagState } from "../../src/domain/flag-state.js";
+import { planChange } from "../../src/domain/plan-change.js";
+import type { FlagStore } from "../../src/store/flag-store.js";
+
+/** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
+export interface StoreFactory {
+  open(): FlagStore;
+  reopen(): FlagStore;
+  cleanup(): void;
+}
+
+/** A comparable picture of a state: Maps and Sets become sorted arrays. */
+function picture(state: FlagState) {
+  const sorted = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    revision: state.revision,
+    features: sorted(state.features).map(([name, f]) => ({
+      name,
+      enabled: f.enabled,
+      description: f.description,
+      customerOverrides: sorted(f.customerOverrides),
+      userOverrides: sorted(f.userOverrides),
+    })),
+    customers: sorted(state.customers).map(([id, c]) => ({ id, users: [...c.userIds].sort() })),
+    users: sorted(state.users).map(([id, u]) => ({ id, customerId: u.customerId })),
+    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all],
+  };
+}
+
+/** A deterministic pseudo-random generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
+
+/** Random writes over a small id space, so that cascades, renames and no-ops all happen. */
+function randomWrite(next: () => number): ChangeData {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const feature = pick(["a", "b", "c"]);
+  const customerId = pick(["c1", "c2"]);
+  const userId = pick(["u1", "u2", "u3"]);
+  const target = next() < 0.5 ? ({ kind: "customer", id: customerId } as const) : ({ kind: "user", id: userId } as const);
+  return pick<ChangeData>([
+    { kind: "feature.created", feature, enabled: next() < 0.5, description: `about ${feature}` },
+    { kind: "feature.renamed", feature, newName: pick(["a", "b", "c"]) },
+    { kind: "feature.deleted", feature },
+    { kind: "feature.enabled_set", feature, enabled: next() < 0.5 },
+    { kind: "customer.created", customerId },
+    { kind: "customer.deleted", customerId },
+    { kind: "user.created", userId, customerId: next() < 0.7 ? customerId : null },
+    { kind: "user.deleted", userId },
+    { kind: "override.set", feature, target, enabled: next() < 0.5 },
+    { kind: "override.set", feature, target, enabled: next() < 0.5 },
+    { kind: "override.cleared", feature, target },
+  ]);
+}
+
+function plannedOrRefused(state: FlagState, data: ChangeData): ChangeData | null {
+  try {
+    return planChange(state, data);
+  } catch {
+    return null;
+  }
+}
+
+/** The contract every FlagStore backend passes: the same tests, run once per backend. */
+export function describeStoreContract(backend: string, factory: () => StoreFactory): void {
+  describe(`FlagStore contract: ${backend}`, () => {
+    let stores: StoreFactory;
+    let store: FlagStore;
+    beforeEach(() => {
+      stores = factory();
+      store = stores.open();
+    });
+    afterEach(() => {
+      store.close();
+      stores.cleanup();
+    });
+
+    it("an empty store is at revision 0 with an empty state", () => {
+      expect(store.latestRevision()).toBe(0);
+      expect(picture(store.loadState())).toEqual(picture(new FlagState()));
+    });
+
+    it("commits get consecutive revisions and read back from the log in order, in pages", () => {
+      const written = ["x", "y", "z"].map((id, i) => store.commit({ kind: "customer.created", customerId: id }, "ops", 1000 + i));
+      expect(written.map((c) => c.revision)).toEqual([1, 2, 3]);
+      expect(store.latestRevision()).toBe(3);
+      expect(store.readChanges(0, 2)).toEqual(written.slice(0, 2));
+      expect(store.readChanges(2, 10)).toEqual(written.slice(2));
+      expect(written[0]).toMatchObject({ kind: "customer.created", customerId: "x", actor: "ops", at: 1000 });
+    });
+
+    it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", (seed) => {
+      const next = random(seed);
+      const memory = new FlagState();
+      for (let i = 0; i < 300; i++) {
+        const planned = plannedOrRefused(memory, randomWrite(next));
+        if (planned === null) continue; // a no-op or a refused write: nothing to commit
+        memory.apply(store.commit(planned, null, 1000 + i));
+      }
+      expect(memory.revision).toBeGreaterThan(50);
+      expect(picture(store.loadState())).toEqual(picture(memory));
+
+      const replayed = new FlagState();
+      for (const change of store.readChanges(0, 100_000)) replayed.apply(change);
+      expect(picture(replayed)).toEqual(picture(memory));
+
+      store.close();
+      store = stores.reopen();
+      expect(picture(store.loadState())).toEqual(picture(memory));
+    });
+  });
+}
