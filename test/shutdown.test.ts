@@ -147,6 +147,25 @@ describe("server.close()", () => {
     expect(statuses.slice(0, 2)).toEqual(["SERVING", "NOT_SERVING"]);
   });
 
+  it("ends a stream that is still replaying a long log with UNAVAILABLE, not as if it were complete", async () => {
+    ts = await startTestServer();
+    // More changes than one replay batch (500), so the stream is mid-replay when the server stops.
+    for (let i = 0; i < 1200; i++) ts.server.engine.mutate({ kind: "customer.created", customerId: `c${i}` }, null);
+    const flags = grpcClient(...FLAGS);
+    const replay = recordGrpcStream<{ change: { revision: string } }>(flags, "watchChanges", { sinceRevision: "0" });
+    await waitFor("the first replayed change", () => replay.events.length > 0);
+    replay.stream.pause(); // a slow reader: the server's writes back up
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = closeInTime(ts.server);
+    replay.stream.resume();
+    const status = await withTimeout(replay.ended, CLOSE_BUDGET_MS, "the replaying stream ending");
+    await closing;
+    const received = replay.events.filter((e) => "data" in e).length;
+    expect(received).toBeLessThan(1200);
+    expect(status.code).toBe(grpc.status.UNAVAILABLE);
+    expect(status.details).toMatch(/reconnect/);
+  });
+
   it("refuses new connections on both ports once closed", async () => {
     ts = await startTestServer();
     const { grpcPort, httpPort } = ts.server;

@@ -20,6 +20,8 @@ export interface FlagEngineOptions {
   hub?: ChangeHubOptions;
   /** Milliseconds since the epoch; injectable for tests. */
   clock?: () => number;
+  /** How often to look for changes committed by other processes on the same database; default 50 ms. */
+  pollIntervalMs?: number;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -36,6 +38,23 @@ export function createFlagEngine(options: FlagEngineOptions) {
   const state: FlagState = store.loadState();
   const hub = createChangeHub(options.hub);
   let closed = false;
+  let watchesEnded: DomainError | undefined;
+
+  /** Applies and publishes what other processes committed since our snapshot's revision. */
+  const catchUp = (): void => {
+    for (;;) {
+      const batch = store.readChanges(state.revision, REPLAY_BATCH);
+      for (const change of batch) {
+        state.apply(change);
+        hub.publish(change);
+      }
+      if (batch.length < REPLAY_BATCH) return;
+    }
+  };
+  const poll = setInterval(() => {
+    if (store.changedElsewhere()) catchUp();
+  }, options.pollIntervalMs ?? 50);
+  poll.unref();
 
   const engine = {
     ...flagQueriesBound(state),
@@ -50,12 +69,18 @@ export function createFlagEngine(options: FlagEngineOptions) {
       return state;
     },
 
-    /** Checks a write against the snapshot, commits it with its change row, then applies and publishes it. */
+    /**
+     * Checks a write against the snapshot and commits it with its change row, in one write transaction
+     * (so another process cannot slip a change in between), then applies and publishes it.
+     */
     mutate(data: ChangeData, actor: string | null): MutationResult {
       if (closed) throw new DomainError("UNAVAILABLE", "the server is shutting down: retry against a running server");
-      const planned = planChange(state, data);
-      if (planned === null) return { change: null, revision: state.revision };
-      const change = store.commit(planned, actor, clock());
+      const change = store.write((writer) => {
+        catchUp();
+        const planned = planChange(state, data);
+        return planned === null ? null : writer.append(planned, actor, clock());
+      });
+      if (change === null) return { change: null, revision: state.revision };
       state.apply(change);
       hub.publish(change);
       return { change, revision: change.revision };
@@ -63,6 +88,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
 
     /** Pages through the change log after `sinceRevision` (read from the store: history is not kept in memory). */
     listChanges(sinceRevision: number, page: PageRequest): Page<Change> {
+      checkRevisionKnown(sinceRevision, state.revision);
       let after = sinceRevision;
       if (page.after !== undefined) {
         const fromToken = Number(page.after);
@@ -96,6 +122,8 @@ export function createFlagEngine(options: FlagEngineOptions) {
           break;
         }
         for (const change of batch) {
+          // At shutdown the stream must end with UNAVAILABLE, not look complete.
+          if (watchesEnded) throw watchesEnded;
           if (signal.aborted) return;
           yield change;
         }
@@ -113,9 +141,11 @@ export function createFlagEngine(options: FlagEngineOptions) {
 
     /** Ends every watch stream with UNAVAILABLE and refuses new ones; reads and writes go on. */
     endWatches(): void {
-      hub.close(
-        new DomainError("UNAVAILABLE", "the server is shutting down: reconnect later with since_revision set to the last revision you received"),
+      watchesEnded ??= new DomainError(
+        "UNAVAILABLE",
+        "the server is shutting down: reconnect later with since_revision set to the last revision you received",
       );
+      hub.close(watchesEnded);
     },
 
     /** Ends watch streams, refuses further writes, and closes the store. */
@@ -123,6 +153,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
       if (closed) return;
       engine.endWatches();
       closed = true;
+      clearInterval(poll);
       store.close();
     },
   };

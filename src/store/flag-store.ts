@@ -11,10 +11,21 @@ export interface FlagReader {
   latestRevision(): number;
 }
 
-/** The engine's storage: reads, plus commits that write the data and its change-log row in one transaction. */
+/** Writes inside a {@link FlagStore.write} transaction. */
+export interface ChangeWriter {
+  /** Applies `data` to the stored data and appends its change-log row; both commit with the transaction. */
+  append(data: ChangeData, actor: string | null, at: number): Change;
+}
+
+/** The engine's storage: reads, plus write transactions in which data and change-log rows commit together. */
 export interface FlagStore extends FlagReader {
-  /** Applies `data` and appends its change in one transaction; returns the committed change. */
-  commit(data: ChangeData, actor: string | null, at: number): Change;
+  /**
+   * Runs `fn` in one write transaction, exclusive among all processes using the database, and commits it
+   * when `fn` returns (rolls back when it throws). Reads inside `fn` see every change committed before.
+   */
+  write<T>(fn: (writer: ChangeWriter) => T): T;
+  /** True when another process committed to the database since the last call: time to read the log. */
+  changedElsewhere(): boolean;
   /** Closes the database; the store must not be used afterwards. */
   close(): void;
 }

@@ -91,12 +91,40 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
     });
 
     it("commits get consecutive revisions and read back from the log in order, in pages", () => {
-      const written = ["x", "y", "z"].map((id, i) => store.commit({ kind: "customer.created", customerId: id }, "ops", 1000 + i));
+      const written = ["x", "y", "z"].map((id, i) =>
+        store.write((w) => w.append({ kind: "customer.created", customerId: id }, "ops", 1000 + i)),
+      );
       expect(written.map((c) => c.revision)).toEqual([1, 2, 3]);
       expect(store.latestRevision()).toBe(3);
       expect(store.readChanges(0, 2)).toEqual(written.slice(0, 2));
       expect(store.readChanges(2, 10)).toEqual(written.slice(2));
       expect(written[0]).toMatchObject({ kind: "customer.created", customerId: "x", actor: "ops", at: 1000 });
+    });
+
+    it("a write that throws commits nothing, not even what it appended before", () => {
+      expect(() =>
+        store.write((w) => {
+          w.append({ kind: "customer.created", customerId: "kept-out" }, null, 1);
+          throw new Error("refused");
+        }),
+      ).toThrow("refused");
+      expect(store.latestRevision()).toBe(0);
+      expect(store.loadState().customers.size).toBe(0);
+    });
+
+    it("tells when another process committed, and not for its own writes", () => {
+      expect(store.changedElsewhere()).toBe(false);
+      store.write((w) => w.append({ kind: "customer.created", customerId: "mine" }, null, 1));
+      expect(store.changedElsewhere()).toBe(false);
+      const other = stores.reopen();
+      try {
+        other.write((w) => w.append({ kind: "customer.created", customerId: "theirs" }, null, 2));
+        expect(store.changedElsewhere()).toBe(true);
+        expect(store.changedElsewhere()).toBe(false);
+        expect(store.readChanges(1, 10).map((c) => c.revision)).toEqual([2]);
+      } finally {
+        other.close();
+      }
     });
 
     it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", (seed) => {
@@ -105,7 +133,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       for (let i = 0; i < 600; i++) {
         const planned = plannedOrRefused(memory, randomWrite(next));
         if (planned === null) continue; // a no-op or a refused write: nothing to commit
-        memory.apply(store.commit(planned, null, 1000 + i));
+        memory.apply(store.write((w) => w.append(planned, null, 1000 + i)));
         // After every write: a wrong cascade is often repaired by a later delete, so check before it is.
         expect(picture(store.loadState()), `after ${planned.kind} at revision ${memory.revision}`).toEqual(picture(memory));
       }

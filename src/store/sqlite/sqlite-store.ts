@@ -16,8 +16,10 @@ type ChangeRow = { revision: number; at: number; actor: string | null; data: str
 /**
  * Opens (and creates or migrates) a SQLite database as a FlagStore.
  *
- * WAL mode with `synchronous=FULL`: a commit that returned is on disk. Every commit writes the data and
- * its change-log row in one transaction, so the log replays to exactly the stored state.
+ * WAL mode with `synchronous=FULL`: a commit that returned is on disk. Every change writes the data and
+ * its change-log row in one transaction, so the log replays to exactly the stored state. Several
+ * processes may share the file: writes are serialized by SQLite's lock, and `changedElsewhere` tells
+ * when another one committed.
  */
 export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   const db = openDatabase(options.path);
@@ -64,22 +66,32 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   let commitTime = 0;
   const now = () => commitTime;
 
-  const commitTxn = db.transaction((data: ChangeData, actor: string | null, at: number): Change => {
-    commitTime = at;
-    applyData(data);
-    const target = changeTarget(data);
-    const feature = "feature" in data ? data.feature : null;
-    const info = sql.insertChange.run(at, actor, data.kind, feature, target?.kind ?? null, target?.id ?? null, JSON.stringify(data));
-    return { ...data, revision: Number(info.lastInsertRowid), at, actor };
-  });
+  const writer = {
+    append(data: ChangeData, actor: string | null, at: number): Change {
+      commitTime = at;
+      applyData(data);
+      const target = changeTarget(data);
+      const feature = "feature" in data ? data.feature : null;
+      const info = sql.insertChange.run(at, actor, data.kind, feature, target?.kind ?? null, target?.id ?? null, JSON.stringify(data));
+      return { ...data, revision: Number(info.lastInsertRowid), at, actor };
+    },
+  };
+  let dataVersion = sql.dataVersion.get() as number;
 
   return {
-    commit(data, actor, at) {
+    write(fn) {
       try {
-        return commitTxn.immediate(data, actor, at);
+        // IMMEDIATE takes the write lock first, so the reads inside `fn` cannot be overtaken by another writer.
+        return db.transaction(() => fn(writer)).immediate();
       } catch (err) {
         throw toDomainError(err);
       }
+    },
+    changedElsewhere() {
+      const version = sql.dataVersion.get() as number;
+      if (version === dataVersion) return false;
+      dataVersion = version;
+      return true;
     },
     loadState: () => loadState(db, sql),
     readChanges(afterRevision, limit) {
@@ -160,6 +172,7 @@ function prepareStatements(db: Database.Database) {
       "SELECT revision, at, actor, data FROM changes WHERE revision > ? ORDER BY revision LIMIT ?",
     ),
     latestRevision: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").pluck(),
+    dataVersion: db.prepare("PRAGMA data_version").pluck(),
     allFeatures: db.prepare("SELECT id, name, enabled, description, created_at, updated_at FROM features").raw(),
     allCustomers: db.prepare("SELECT id, created_at FROM customers").raw(),
     allUsers: db.prepare("SELECT id, customer_id, created_at FROM users").raw(),
@@ -215,13 +228,16 @@ function toChange(row: ChangeRow): Change {
   return { ...(JSON.parse(row.data) as ChangeData), revision: row.revision, at: row.at, actor: row.actor };
 }
 
-/** Constraint violations mean the data changed under us (another writer); anything else is unavailable storage. */
+/**
+ * Domain errors pass through. A constraint violation means the stored data disagrees with what was
+ * checked (a database edited by hand); anything else is storage that cannot be used right now.
+ */
 function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   const code = (err as { code?: string }).code ?? "";
   const message = (err as Error).message;
   if (code.startsWith("SQLITE_CONSTRAINT")) {
-    return new DomainError("FAILED_PRECONDITION", `the change conflicts with the stored data (${message}): retry`);
+    return new DomainError("FAILED_PRECONDITION", `the change conflicts with the stored data: ${message}`);
   }
   return new DomainError("UNAVAILABLE", `storage error: ${message}`);
 }
