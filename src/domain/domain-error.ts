@@ -5,8 +5,7 @@ export type DomainErrorCode =
   | "ALREADY_EXISTS"
   | "FAILED_PRECONDITION"
   | "RESOURCE_EXHAUSTED"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+  | "UNAVAILABLE";
 
 /**
  * The one error type of domain, store and engine. Messages name the offending value and the rule,

@@ -29,8 +29,9 @@ export interface UserRecord {
 /**
  * The whole flag state at one revision, in Maps: what evaluation and every list query read.
  *
- * `apply` is the single definition of what each change does to the state (cascades included), shared
- * by the server's snapshot and any in-process cache that follows the change stream.
+ * `apply` is the single definition of what each change does to the state (cascades included): the
+ * engine's snapshot applies every committed change with it, and a client that follows the change stream
+ * can keep the same state in process.
  */
 export class FlagState {
   revision = 0;

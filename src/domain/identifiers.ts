@@ -38,11 +38,10 @@ export function checkEntityId(id: string, field: "customer id" | "user id"): str
 
 /** Throws INVALID_ARGUMENT when a description is too long. */
 export function checkDescription(description: string): string {
-  if (description.length > MAX_DESCRIPTION_LENGTH) {
-    throw new DomainError(
-      "INVALID_ARGUMENT",
-      `description is ${description.length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`,
-    );
+  // Characters as people count them (code points), not UTF-16 units: an emoji is one.
+  const length = description.length <= MAX_DESCRIPTION_LENGTH ? description.length : [...description].length;
+  if (length > MAX_DESCRIPTION_LENGTH) {
+    throw new DomainError("INVALID_ARGUMENT", `description is ${length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`);
   }
   return description;
 }

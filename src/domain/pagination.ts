@@ -20,8 +20,9 @@ export interface PageRequest {
 
 /**
  * Checks `pageSize` and decodes `pageToken` for the list named `list`.
- * Tokens are opaque to clients: base64url of the list name and the last key of the previous page, so a
- * token from another list, or a forged one, is refused instead of silently listing something else.
+ * Tokens are opaque to clients: base64url of the list name and the last key of the previous page. A
+ * token that does not decode, or was made for another kind of list, is refused; a well-formed token is a
+ * position in key order, so it stays valid when the key it names is deleted.
  */
 export function toPageRequest(list: string, pageSize: number, pageToken: string): PageRequest {
   if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
@@ -31,6 +32,11 @@ export function toPageRequest(list: string, pageSize: number, pageToken: string)
     );
   }
   return { size: pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize, after: decodePageToken(list, pageToken) };
+}
+
+/** The message for a page token that cannot be used, naming what to send instead. */
+export function invalidPageTokenMessage(list: string): string {
+  return `page_token is not valid for ${list}: pass the next_page_token of the previous response unchanged, or an empty token for the first page`;
 }
 
 /** Encodes the token of the page that starts after `lastKey`. */
@@ -45,7 +51,7 @@ function decodePageToken(list: string, token: string): string | undefined {
   if (!decoded.startsWith(prefix) || decoded.length === prefix.length) {
     throw new DomainError(
       "INVALID_ARGUMENT",
-      `page_token is not valid for ${list}: pass the next_page_token of the previous response unchanged, or an empty token for the first page`,
+      invalidPageTokenMessage(list),
     );
   }
   return decoded.slice(prefix.length);

@@ -1,7 +1,8 @@
 import type { ChangeData, Target } from "./change.js";
 import { DomainError } from "./domain-error.js";
-import type { FeatureRecord, FlagState } from "./flag-state.js";
+import type { FlagState } from "./flag-state.js";
 import { checkDescription, checkEntityId, checkFeatureName, quote } from "./identifiers.js";
+import { requireCustomer, requireFeature, requireUser } from "./lookups.js";
 
 /**
  * Checks a requested change against the current state.
@@ -73,28 +74,6 @@ export function planChange(state: FlagState, data: ChangeData): ChangeData | nul
       return state.overridesFor(feature, data.target).has(data.target.id) ? data : null;
     }
   }
-}
-
-/** The named feature; INVALID_ARGUMENT for a malformed name, NOT_FOUND when it does not exist. */
-export function requireFeature(state: FlagState, name: string): FeatureRecord {
-  const feature = state.features.get(name);
-  if (feature) return feature;
-  checkFeatureName(name);
-  throw new DomainError("NOT_FOUND", `feature ${quote(name)} not found`);
-}
-
-/** Checks that a customer exists; INVALID_ARGUMENT for a malformed id, NOT_FOUND when unknown. */
-export function requireCustomer(state: FlagState, id: string): void {
-  if (state.customers.has(id)) return;
-  checkEntityId(id, "customer id");
-  throw new DomainError("NOT_FOUND", `customer ${quote(id)} not found`);
-}
-
-/** Checks that a user exists; INVALID_ARGUMENT for a malformed id, NOT_FOUND when unknown. */
-export function requireUser(state: FlagState, id: string): void {
-  if (state.users.has(id)) return;
-  checkEntityId(id, "user id");
-  throw new DomainError("NOT_FOUND", `user ${quote(id)} not found`);
 }
 
 function requireTarget(state: FlagState, target: Target): void {

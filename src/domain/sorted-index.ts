@@ -10,6 +10,7 @@ export class SortedIndex {
     this.keys = [...keys].sort(compareKeys);
   }
 
+  /** Number of keys. */
   get size(): number {
     return this.keys.length;
   }
@@ -19,25 +20,16 @@ export class SortedIndex {
     return this.keys;
   }
 
+  /** Adds a key (no-op when present): O(log n) to find the place, a memmove to make room. */
   insert(key: string): void {
-    const at = this.lowerBound(key);
+    const at = bound(this.keys, key, false);
     if (this.keys[at] !== key) this.keys.splice(at, 0, key);
   }
 
+  /** Removes a key (no-op when absent). */
   delete(key: string): void {
-    const at = this.lowerBound(key);
+    const at = bound(this.keys, key, false);
     if (this.keys[at] === key) this.keys.splice(at, 1);
-  }
-
-  private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.keys[mid] as string) < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
 
@@ -48,11 +40,17 @@ export function compareKeys(a: string, b: string): number {
 
 /** The position of the first of the sorted `keys` greater than `key`: where a page after `key` starts. */
 export function upperBound(keys: readonly string[], key: string): number {
+  return bound(keys, key, true);
+}
+
+/** Binary search: the first position whose key is > `key` (upper) or >= `key` (lower). */
+function bound(keys: readonly string[], key: string, upper: boolean): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as string) <= key) lo = mid + 1;
+    const k = keys[mid] as string;
+    if (k < key || (upper && k === key)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,11 +1,11 @@
 import type { Change, ChangeData } from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
 import type { FlagState } from "../domain/flag-state.js";
-import { encodePageToken, type Page, type PageRequest } from "../domain/pagination.js";
+import { encodePageToken, invalidPageTokenMessage, type Page, type PageRequest } from "../domain/pagination.js";
 import { planChange } from "../domain/plan-change.js";
 import type { FlagStore } from "../store/flag-store.js";
 import { createChangeHub, type ChangeHubOptions, type Subscription } from "./change-hub.js";
-import { checkRevisionKnown, flagQueries } from "./flag-queries.js";
+import { flagQueries } from "./flag-queries.js";
 
 /** The outcome of a write: the committed change, or null when the write changed nothing. */
 export interface MutationResult {
@@ -93,7 +93,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
       if (page.after !== undefined) {
         const fromToken = Number(page.after);
         if (!Number.isSafeInteger(fromToken) || fromToken < 0) {
-          throw new DomainError("INVALID_ARGUMENT", "page_token is not valid for changes: pass the next_page_token of the previous response unchanged");
+          throw new DomainError("INVALID_ARGUMENT", invalidPageTokenMessage("changes"));
         }
         after = Math.max(after, fromToken);
       }
@@ -177,4 +177,14 @@ function flagQueriesBound(state: FlagState) {
       flagQueries.listCustomersWithFeature(state, feature, filter, page),
     listFeaturesForCustomer: (customerId: string, page: PageRequest) => flagQueries.listFeaturesForCustomer(state, customerId, page),
   };
+}
+
+/** Refuses a `since_revision` from the future: the client follows another database. */
+function checkRevisionKnown(revision: number, latest: number): void {
+  if (revision > latest) {
+    throw new DomainError(
+      "FAILED_PRECONDITION",
+      `since_revision ${revision} is ahead of the latest revision ${latest}: this server holds a different database than the one you followed`,
+    );
+  }
 }

@@ -1,9 +1,8 @@
-import { DomainError } from "../domain/domain-error.js";
 import { evaluateFeature, isEnabledForCustomer, type Evaluation, type EvaluationContext } from "../domain/evaluate.js";
 import type { CustomerRecord, FeatureRecord, FlagState, UserRecord } from "../domain/flag-state.js";
 import { checkEntityId } from "../domain/identifiers.js";
 import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js";
-import { requireCustomer, requireFeature, requireUser } from "../domain/plan-change.js";
+import { requireCustomer, requireFeature, requireUser } from "../domain/lookups.js";
 import { compareKeys } from "../domain/sorted-index.js";
 
 /** Which customers `listCustomersWithFeature` returns. */
@@ -19,13 +18,11 @@ export const flagQueries = {
   },
 
   getCustomer(state: FlagState, id: string): CustomerRecord {
-    requireCustomer(state, id);
-    return state.customers.get(id) as CustomerRecord;
+    return requireCustomer(state, id);
   },
 
   getUser(state: FlagState, id: string): UserRecord {
-    requireUser(state, id);
-    return state.users.get(id) as UserRecord;
+    return requireUser(state, id);
   },
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
@@ -50,8 +47,7 @@ export const flagQueries = {
       const keys = state.userIds;
       return records(pageOfKeys("users", keys.all, page), state.users);
     }
-    requireCustomer(state, customerId);
-    const ids = [...(state.customers.get(customerId) as CustomerRecord).userIds].sort(compareKeys);
+    const ids = [...requireCustomer(state, customerId).userIds].sort(compareKeys);
     return records(pageOfKeys("users", ids, page), state.users);
   },
 
@@ -84,14 +80,4 @@ export const flagQueries = {
 
 function records<T>(page: Page<string>, byKey: Map<string, T>): Page<T> {
   return { items: page.items.map((key) => byKey.get(key) as T), nextPageToken: page.nextPageToken };
-}
-
-/** Refuses a `since_revision` from the future: the client follows another database. */
-export function checkRevisionKnown(revision: number, latest: number): void {
-  if (revision > latest) {
-    throw new DomainError(
-      "FAILED_PRECONDITION",
-      `since_revision ${revision} is ahead of the latest revision ${latest}: this server holds a different database than the one you followed`,
-    );
-  }
 }

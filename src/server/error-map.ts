@@ -9,7 +9,6 @@ const STATUS_OF: Record<DomainErrorCode, Code> = {
   FAILED_PRECONDITION: Code.FailedPrecondition,
   RESOURCE_EXHAUSTED: Code.ResourceExhausted,
   UNAVAILABLE: Code.Unavailable,
-  INTERNAL: Code.Internal,
 };
 
 /**

@@ -34,20 +34,29 @@ export type FlagServiceEngine = Pick<
 
 /** The request header that names who made a change; recorded in the change log. */
 export const ACTOR_HEADER = "x-flagwire-actor";
-const MAX_ACTOR_LENGTH = 128;
+// HTTP/2 metadata and HTTP/1.1 headers agree only on printable ASCII: anything else arrives garbled or not at all.
+const ACTOR = /^[\x20-\x7e]{1,128}$/;
 
 function actorOf(context: HandlerContext): string | null {
   const actor = context.requestHeader.get(ACTOR_HEADER)?.trim();
   if (!actor) return null;
-  if (actor.length > MAX_ACTOR_LENGTH) {
-    throw new DomainError("INVALID_ARGUMENT", `${ACTOR_HEADER} ${quote(actor)} is too long: use at most ${MAX_ACTOR_LENGTH} characters`);
+  if (!ACTOR.test(actor)) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `${ACTOR_HEADER} ${quote(actor)} is invalid: use 1-128 printable ASCII characters`,
+    );
   }
   return actor;
 }
 
 /** A write's response: the revision it produced (or the current one when it changed nothing). */
 function written(result: { revision: number }): { revision: bigint } {
-  return { revision: BigInt(result.revision) };
+  return { revision: revisionToProto(result.revision) };
+}
+
+/** Revisions are numbers inside (they stay far below 2^53) and int64 on the wire. */
+function revisionToProto(revision: number): bigint {
+  return BigInt(revision);
 }
 
 /** A revision from a request; INVALID_ARGUMENT when negative. */
@@ -69,50 +78,50 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         { kind: "feature.created", feature: req.name, enabled: req.enabled, description: req.description },
         actorOf(ctx),
       );
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(revision) };
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(revision) };
     },
     getFeature(req) {
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(engine.revision) };
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(engine.revision) };
     },
     listFeatures(req) {
       const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
-      return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+      return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     renameFeature(req, ctx) {
       const { revision } = engine.mutate({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.newName)), revision: BigInt(revision) };
+      return { feature: featureToProto(engine.getFeature(req.newName)), revision: revisionToProto(revision) };
     },
     deleteFeature(req, ctx) {
       return written(engine.mutate({ kind: "feature.deleted", feature: req.name }, actorOf(ctx)));
     },
     setFeatureEnabled(req, ctx) {
       const { revision } = engine.mutate({ kind: "feature.enabled_set", feature: req.name, enabled: req.enabled }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: BigInt(revision) };
+      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(revision) };
     },
     createCustomer(req, ctx) {
       const { revision } = engine.mutate({ kind: "customer.created", customerId: req.id }, actorOf(ctx));
-      return { customer: customerToProto(engine.getCustomer(req.id)), revision: BigInt(revision) };
+      return { customer: customerToProto(engine.getCustomer(req.id)), revision: revisionToProto(revision) };
     },
     deleteCustomer(req, ctx) {
       return written(engine.mutate({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
     },
     listCustomers(req) {
       const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken));
-      return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+      return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     createUser(req, ctx) {
       const { revision } = engine.mutate(
         { kind: "user.created", userId: req.id, customerId: req.customerId === "" ? null : req.customerId },
         actorOf(ctx),
       );
-      return { user: userToProto(engine.getUser(req.id)), revision: BigInt(revision) };
+      return { user: userToProto(engine.getUser(req.id)), revision: revisionToProto(revision) };
     },
     deleteUser(req, ctx) {
       return written(engine.mutate({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
     },
     listUsers(req) {
       const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken));
-      return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+      return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     setOverride(req, ctx) {
       return written(
@@ -129,20 +138,20 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     },
     evaluate(req) {
       const result = engine.evaluate(req.feature, { customerId: req.customerId, userId: req.userId });
-      return { enabled: result.enabled, reason: REASON_TO_PROTO[result.reason], revision: BigInt(engine.revision) };
+      return { enabled: result.enabled, reason: REASON_TO_PROTO[result.reason], revision: revisionToProto(engine.revision) };
     },
     listCustomersWithFeature(req) {
       const filter = filterFromProto(req.filter);
       const page = engine.listCustomersWithFeature(req.feature, filter, toPageRequest("customers-with-feature", req.pageSize, req.pageToken));
-      return { customerIds: page.items, nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+      return { customerIds: page.items, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     listFeaturesForCustomer(req) {
       const page = engine.listFeaturesForCustomer(req.customerId, toPageRequest("features-for-customer", req.pageSize, req.pageToken));
-      return { features: page.items, nextPageToken: page.nextPageToken, revision: BigInt(engine.revision) };
+      return { features: page.items, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     listChanges(req) {
       const since = revisionFromProto(req.sinceRevision);
-      const revision = BigInt(engine.revision);
+      const revision = revisionToProto(engine.revision);
       const page = engine.listChanges(since, toPageRequest("changes", req.pageSize, req.pageToken));
       return { changes: page.items.map(changeToProto), nextPageToken: page.nextPageToken, revision };
     },

@@ -1220,7 +1220,8 @@ export type Change = Message<"flagwire.v1.Change"> & {
   customerId: string;
 
   /**
-   * Who made the change: the `x-flagwire-actor` request header, if given.
+   * Who made the change: the `x-flagwire-actor` request header (1-128
+   * printable ASCII characters), if given.
    *
    * @generated from field: string actor = 10;
    */
@@ -1653,7 +1654,8 @@ export const FeatureFlagService: GenService<{
     output: typeof DeleteUserResponseSchema;
   },
   /**
-   * Lists users ordered by id, optionally only those of one customer.
+   * Lists users ordered by id, optionally only those of one customer
+   * (NOT_FOUND when that customer does not exist).
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.ListUsers
    */
@@ -1675,7 +1677,7 @@ export const FeatureFlagService: GenService<{
   /**
    * Removes the override of a feature for one customer or one user, so the
    * target inherits again. Clearing an override that is not set changes
-   * nothing and succeeds.
+   * nothing and succeeds; an unknown feature, customer or user is NOT_FOUND.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.ClearOverride
    */
