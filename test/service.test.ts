@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChangeKind, CustomerFeatureFilter, EvaluationReason, type Change } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
@@ -171,6 +172,20 @@ describe("every RPC through the connect-node client", () => {
     })();
     await done;
     expect(seen).toEqual([start - 2n, start - 1n, start, start + 1n, start + 2n]);
+  });
+
+  it("refuses an actor that HTTP/2 and HTTP/1.1 would not carry alike, and records nothing", async () => {
+    const before = (await flags.listChanges({})).revision;
+    for (const actor of ["ops\u00e9", "a".repeat(129)]) {
+      const err = await ts
+        .client("connect", actor)
+        .createCustomer({ id: "by-odd-actor" })
+        .catch((e: unknown) => ConnectError.from(e));
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+      expect((err as ConnectError).rawMessage).toMatch(/x-flagwire-actor .* is invalid: use 1-128 printable ASCII characters/);
+    }
+    expect((await flags.listChanges({})).revision).toBe(before);
   });
 
   it("the same service answers over gRPC and gRPC-Web", async () => {
