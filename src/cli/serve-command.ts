@@ -44,11 +44,17 @@ export function serveCommand(): Command {
       );
       const stop = (signal: string) => {
         logger.info({ signal }, "shutting down");
-        void server.close().then(() => {
-          logger.info("stopped");
-          logger.flush();
-          process.exitCode = 0;
-        });
+        server.close().then(
+          () => {
+            logger.info("stopped");
+            logger.flush();
+          },
+          (err: unknown) => {
+            logger.error({ err }, "shutdown failed");
+            logger.flush();
+            process.exitCode = 1;
+          },
+        );
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
