@@ -21,8 +21,9 @@ import {
   type User,
 } from "../../gen/flagwire/v1/flags_pb.js";
 
-/** Proto <-> domain conversions for the service: pure data mapping, no rules. */
+// Proto <-> domain conversions for the service: pure data mapping, no rules.
 
+/** A feature as the contract shows it, with its override counts. */
 export function featureToProto(feature: FeatureRecord): Feature {
   return create(FeatureSchema, {
     name: feature.name,
@@ -35,10 +36,12 @@ export function featureToProto(feature: FeatureRecord): Feature {
   });
 }
 
+/** A customer as the contract shows it. */
 export function customerToProto(customer: CustomerRecord): Customer {
   return create(CustomerSchema, { id: customer.id, createTime: timestampFromMs(customer.createdAt) });
 }
 
+/** A user as the contract shows it; no customer is an empty `customer_id`. */
 export function userToProto(user: UserRecord): User {
   return create(UserSchema, {
     id: user.id,
@@ -66,6 +69,7 @@ function targetToProto(target: DomainTarget): Target["kind"] {
   return target.kind === "customer" ? { case: "customerId", value: target.id } : { case: "userId", value: target.id };
 }
 
+/** Evaluation reasons in the contract's enum. */
 export const REASON_TO_PROTO: Record<Reason, EvaluationReason> = {
   DEFAULT: EvaluationReason.DEFAULT,
   CUSTOMER_OVERRIDE: EvaluationReason.CUSTOMER_OVERRIDE,
@@ -103,7 +107,7 @@ const KIND_TO_PROTO: Record<DomainChangeKind, ChangeKind> = {
   "override.cleared": ChangeKind.OVERRIDE_CLEARED,
 };
 
-/** A change as the contract shows it: only the fields its kind sets. */
+/** A change as the contract shows it: the fields its kind does not use stay at their defaults. */
 export function changeToProto(change: DomainChange): Change {
   const message = create(ChangeSchema, {
     revision: BigInt(change.revision),
