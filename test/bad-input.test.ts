@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
@@ -9,13 +10,13 @@ import {
   GetFeatureResponseSchema,
 } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
+import { envelope, postConnect, postConnectStream, postGrpcWeb, SERVICE, type WireOutcome } from "./support/raw-http.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // Every request here is refused: each row checks the status code, that the message names the offending
 // value and the rule, and that the whole observable state is exactly as it was before the request.
 
-const SERVICE = "flagwire.v1.FeatureFlagService";
 const LONG = "a".repeat(129);
 /** How a 129-character value appears in a message: its first 40 characters, an ellipsis and its length. */
 const LONG_SHOWN = String.raw`"a{40}…" \(129 characters\)`;
@@ -65,7 +66,7 @@ const rpcRows: Row[] = [
   invalid("CreateFeature", "1025-char description", /description is 1025 characters long: use at most 1024/, (c) =>
     c.createFeature({ name: "fresh", description: "d".repeat(1025) }),
   ),
-  invalid("CreateFeature", "129-char x-flagwire-actor", /x-flagwire-actor ".*" is too long: use at most 128 characters/, (c) =>
+  invalid("CreateFeature", "129-char x-flagwire-actor", /x-flagwire-actor ".*" is invalid: use 1-128 printable ASCII characters/, (c) =>
     c.createFeature({ name: "fresh" }, { headers: { "x-flagwire-actor": LONG } }),
   ),
   invalid("CreateCustomer", "id 'has space'", `customer id "has space" is invalid: ${ID_RULE}`, (c) =>
@@ -205,61 +206,8 @@ describe.each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
 });
 
 // Requests written by hand, as a client with a bug or a hostile peer would send them: bodies the protobuf layer
-// cannot read are refused before any handler runs, on each listener, and the listener keeps serving.
-
-interface WireOutcome {
-  /** HTTP status; null on the native gRPC listener, where only the gRPC status counts. */
-  http: number | null;
-  /** The status code as the Connect protocol spells it, e.g. `invalid_argument`. */
-  code: string;
-  message: string;
-}
-
-/** POSTs a raw Connect unary request and reads the Connect error body. */
-async function postConnect(method: string, contentType: string, body: string | Uint8Array): Promise<WireOutcome> {
-  const res = await fetch(`${ts.httpUrl}/${SERVICE}/${method}`, {
-    method: "POST",
-    headers: { "content-type": contentType, "connect-protocol-version": "1" },
-    body,
-  });
-  const text = await res.text();
-  let error: { code?: string; message?: string } = {};
-  try {
-    error = JSON.parse(text) as typeof error;
-  } catch {
-    return { http: res.status, code: "(not a JSON error body)", message: text.slice(0, 200) };
-  }
-  return { http: res.status, code: error.code ?? "(no code)", message: error.message ?? "" };
-}
-
-/** POSTs one enveloped gRPC-Web message and reads grpc-status from the headers or the trailer frame. */
-async function postGrpcWeb(method: string, payload: Uint8Array): Promise<WireOutcome> {
-  const frame = Buffer.alloc(5 + payload.byteLength);
-  frame.writeUInt32BE(payload.byteLength, 1);
-  frame.set(payload, 5);
-  const res = await fetch(`${ts.httpUrl}/${SERVICE}/${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
-    body: frame,
-  });
-  const body = Buffer.from(await res.arrayBuffer());
-  const trailer = new Map<string, string>();
-  res.headers.forEach((value, key) => trailer.set(key, value));
-  for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
-    if ((body[at] ?? 0) & 0x80) {
-      for (const line of body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString("utf8").split("\r\n")) {
-        const colon = line.indexOf(":");
-        if (colon > 0) trailer.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-      }
-    }
-  }
-  const status = trailer.get("grpc-status");
-  return {
-    http: res.status,
-    code: status === undefined ? "(no grpc-status)" : codeToString(Number(status) as Code),
-    message: decodeURIComponent(trailer.get("grpc-message") ?? ""),
-  };
-}
+// cannot read, compressed or not, are refused before any handler runs, on each listener, and the listener keeps
+// serving.
 
 /** A unary call through grpc-js with raw bytes, so that the request need not be a valid message. */
 function grpcRaw(client: grpc.Client, method: string, body: Buffer): Promise<{ code: number; details: string; response?: Buffer }> {
@@ -275,16 +223,25 @@ interface WireRow {
   name: string;
   /** The HTTP status the transport uses for this error; null on native gRPC. */
   http: number | null;
+  /** The status code as Connect spells it; default `invalid_argument`. */
+  code?: string;
   message: RegExp;
   send: () => Promise<WireOutcome>;
 }
+
+/** Four bytes that no protobuf message can start with: a varint that never ends. */
+const NOT_PROTOBUF = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+const NOT_CREATE_FEATURE = /not a valid flagwire\.v1\.CreateFeatureRequest message/;
+/** What gzip makes of 5 MiB of zeros: about 5 KB on the wire, past the 4 MiB limit once inflated. */
+const GZIP_BOMB = gzipSync(Buffer.alloc(5 * 1024 * 1024));
+const LIMIT = /larger than the limit of 4194304 bytes/;
 
 const wireRows: WireRow[] = [
   {
     name: "Connect JSON: CreateFeature body '{not json'",
     http: 400,
     message: /cannot decode message flagwire\.v1\.CreateFeatureRequest from JSON/,
-    send: () => postConnect("CreateFeature", "application/json", "{not json"),
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/json", "{not json"),
   },
   {
     name: "Connect JSON: ListCustomersWithFeature filter 'CUSTOMER_FEATURE_FILTER_BOGUS'",
@@ -292,32 +249,89 @@ const wireRows: WireRow[] = [
     message: /CUSTOMER_FEATURE_FILTER_BOGUS/,
     send: () => {
       const body = JSON.stringify({ feature: "dashboard", filter: "CUSTOMER_FEATURE_FILTER_BOGUS" });
-      return postConnect("ListCustomersWithFeature", "application/json", body);
+      return postConnect(ts.httpUrl, "ListCustomersWithFeature", "application/json", body);
     },
   },
   {
     name: "Connect JSON: ListCustomersWithFeature filter 99",
     http: 400,
     message: /filter 99 is unknown/,
-    send: () => postConnect("ListCustomersWithFeature", "application/json", JSON.stringify({ feature: "dashboard", filter: 99 })),
+    send: () =>
+      postConnect(ts.httpUrl, "ListCustomersWithFeature", "application/json", JSON.stringify({ feature: "dashboard", filter: 99 })),
   },
   {
     name: "Connect JSON: CreateFeature name of the wrong type",
     http: 400,
     message: /CreateFeatureRequest\.name from JSON: expected string, got 5/,
-    send: () => postConnect("CreateFeature", "application/json", JSON.stringify({ name: 5 })),
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/json", JSON.stringify({ name: 5 })),
   },
   {
     name: "Connect binary: CreateFeature body ff ff ff ff",
     http: 400,
     message: /CreateFeatureRequest|premature EOF/,
-    send: () => postConnect("CreateFeature", "application/proto", Buffer.from([0xff, 0xff, 0xff, 0xff])),
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", Buffer.from([0xff, 0xff, 0xff, 0xff])),
   },
   {
     name: "gRPC-Web: CreateFeature body ff ff ff ff",
     http: 200,
     message: /CreateFeatureRequest|premature EOF/,
-    send: () => postGrpcWeb("CreateFeature", Buffer.from([0xff, 0xff, 0xff, 0xff])),
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(Buffer.from([0xff, 0xff, 0xff, 0xff]))),
+  },
+  {
+    name: "Connect binary gzip: CreateFeature body gzip(ff ff ff ff)",
+    http: 400,
+    message: NOT_CREATE_FEATURE,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", gzipSync(NOT_PROTOBUF), { "content-encoding": "gzip" }),
+  },
+  {
+    name: "Connect binary br: CreateFeature body br(ff ff ff ff)",
+    http: 400,
+    message: NOT_CREATE_FEATURE,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", brotliCompressSync(NOT_PROTOBUF), { "content-encoding": "br" }),
+  },
+  {
+    name: "Connect binary gzip: CreateFeature body that is not gzip",
+    http: 400,
+    message: /request body is not valid gzip/,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", NOT_PROTOBUF, { "content-encoding": "gzip" }),
+  },
+  {
+    name: "Connect binary gzip: CreateFeature body that inflates past the limit",
+    http: 429,
+    code: "resource_exhausted",
+    message: LIMIT,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", GZIP_BOMB, { "content-encoding": "gzip" }),
+  },
+  {
+    name: "gRPC-Web gzip: CreateFeature envelope gzip(ff ff ff ff)",
+    http: 200,
+    message: NOT_CREATE_FEATURE,
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(gzipSync(NOT_PROTOBUF), 1), { "grpc-encoding": "gzip" }),
+  },
+  {
+    name: "gRPC-Web br: CreateFeature envelope that is not br",
+    http: 200,
+    message: /request body is not valid br/,
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(NOT_PROTOBUF, 1), { "grpc-encoding": "br" }),
+  },
+  {
+    name: "gRPC-Web gzip: CreateFeature envelope that inflates past the limit",
+    http: 200,
+    code: "resource_exhausted",
+    message: LIMIT,
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(GZIP_BOMB, 1), { "grpc-encoding": "gzip" }),
+  },
+  {
+    name: "gRPC-Web: CreateFeature envelope marked compressed without grpc-encoding",
+    http: 200,
+    message: /marked compressed \(envelope flag 1\) but the request has no grpc-encoding header/,
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(gzipSync(NOT_PROTOBUF), 1)),
+  },
+  {
+    name: "Connect streaming gzip: WatchChanges envelope gzip(ff ff ff ff)",
+    http: 200,
+    message: /not a valid flagwire\.v1\.WatchChangesRequest message/,
+    send: () => postConnectStream(ts.httpUrl, "WatchChanges", envelope(gzipSync(NOT_PROTOBUF), 1), { "connect-content-encoding": "gzip" }),
   },
   {
     name: "native gRPC: CreateFeature body ff ff ff",
@@ -341,12 +355,12 @@ const wireRows: WireRow[] = [
 ];
 
 describe("raw requests on the wire", () => {
-  for (const { name, http, message, send } of wireRows) {
-    it(`${name} is INVALID_ARGUMENT`, async () => {
+  for (const { name, http, code = "invalid_argument", message, send } of wireRows) {
+    it(`${name} is ${code.toUpperCase()}`, async () => {
       const before = await dumpState(reader);
       const outcome = await send();
       const after = await dumpState(reader);
-      expect.soft(outcome).toEqual({ http, code: "invalid_argument", message: expect.stringMatching(message) });
+      expect.soft(outcome).toEqual({ http, code, message: expect.stringMatching(message) });
       expect.soft(after, "data changed").toEqual(before);
       // And the typed clients still get answers on both listeners.
       expect((await ts.client("grpc").getFeature({ name: "dashboard" })).feature?.enabled).toBe(true);

@@ -1,11 +1,27 @@
-import type { DescService } from "@bufbuild/protobuf";
-import type { HandlerContext } from "@connectrpc/connect";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { createContextKey, type ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { toConnectError } from "./error-map.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps handlers of every signature alike
 type AnyHandler = (input: any, context: HandlerContext) => any;
+
+/**
+ * Set in a call's context values as the interceptor takes charge of its log line. A listener that sees a request
+ * end without it logs the request itself with {@link logRefusedRpc}: it was refused before any handler ran.
+ */
+const RPC_LOGGED = createContextKey(false, { description: "flagwire rpc logged" });
+
+/** Whether the interceptor has logged, or for a stream still running will log, the call with these context values. */
+export function isRpcLogged(values: ContextValues): boolean {
+  return values.get(RPC_LOGGED);
+}
+
+/** How every log line names an RPC: `package.Service/Method`, e.g. `flagwire.v1.FeatureFlagService/GetFeature`. */
+export function rpcName(method: DescMethod): string {
+  return `${method.parent.typeName}/${method.name}`;
+}
 
 /** Options of {@link interceptService}. */
 export interface InterceptOptions {
@@ -15,7 +31,8 @@ export interface InterceptOptions {
 /**
  * Wraps every handler of a service implementation with what both listeners need, written once:
  * domain errors become status codes (error-map.ts), unexpected errors are logged and become INTERNAL,
- * and each RPC logs one line (method, protocol, code, duration), streams once when they end.
+ * and each RPC logs one line (method, protocol, code, duration), streams once when they end. Requests refused
+ * before a handler runs are logged by their listener in the same shape ({@link logRefusedRpc}).
  */
 export function interceptService<T extends object>(service: DescService, impl: T, options: InterceptOptions): T {
   const wrapped: Record<string, AnyHandler> = {};
@@ -23,8 +40,7 @@ export function interceptService<T extends object>(service: DescService, impl: T
   for (const method of service.methods) {
     const handler = handlers[method.localName];
     if (!handler) continue;
-    const name = `${service.typeName}/${method.name}`;
-    const log = createRpcLog(name, options.logger);
+    const log = createRpcLog(rpcName(method), options.logger);
     wrapped[method.localName] =
       method.methodKind === "unary" || method.methodKind === "client_streaming"
         ? wrapUnary(handler, log)
@@ -33,31 +49,65 @@ export function interceptService<T extends object>(service: DescService, impl: T
   return wrapped as T;
 }
 
+/** A request that a listener refused before any handler, and so the interceptor, saw it. */
+export interface RefusedRpc {
+  /** `package.Service/Method`, as the interceptor names it; the request path when it names no RPC. */
+  method: string;
+  error: ConnectError;
+  /** `performance.now()` when the request arrived. */
+  started: number;
+  /** The HTTP status sent, on the HTTP port. */
+  httpStatus?: number;
+}
+
+/**
+ * Logs a refused request in the shape of the interceptor's own line (method, protocol, code, durationMs, message),
+ * so that every RPC has exactly one line, whether a handler saw it or not.
+ *
+ * @example
+ * createGrpcService(service, impl, { onRefused: (refused) => logRefusedRpc(logger, "grpc", refused) });
+ */
+export function logRefusedRpc(logger: Logger, protocol: string, refused: RefusedRpc): void {
+  writeRpcLine(logger.child({ method: refused.method }), protocol, refused.started, refused.error, refused.httpStatus);
+}
+
 type RpcLog = (context: HandlerContext, started: number, error?: unknown) => Error | undefined;
 
 function createRpcLog(method: string, parent: Logger): RpcLog {
   // A child per method serializes the method name once, not on every call.
   const logger = parent.child({ method });
-  return (context, started, error) => {
-    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    if (error === undefined) {
-      if (logger.isLevelEnabled("info")) logger.info({ protocol: context.protocolName, code: "ok", durationMs }, "rpc");
-      return undefined;
-    }
-    const connectError = toConnectError(error);
-    const code = codeToString(connectError.code);
-    if (code === "internal" && connectError !== error) {
-      logger.error({ protocol: context.protocolName, code, durationMs, err: error }, "rpc failed");
-    } else if (logger.isLevelEnabled("info")) {
-      logger.info({ protocol: context.protocolName, code, durationMs, message: connectError.rawMessage }, "rpc");
-    }
-    return connectError;
-  };
+  return (context, started, error) => writeRpcLine(logger, context.protocolName, started, error);
+}
+
+/** Writes an RPC's one line and returns the error to send: domain errors mapped, unexpected ones hidden. */
+function writeRpcLine(logger: Logger, protocol: string, started: number, error: unknown, httpStatus?: number): ConnectError | undefined {
+  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  if (error === undefined) {
+    if (logger.isLevelEnabled("info")) logger.info({ protocol, code: "ok", durationMs }, "rpc");
+    return undefined;
+  }
+  const connectError = toConnectError(error);
+  const code = codeToString(connectError.code);
+  if (code === "internal" && connectError !== error) {
+    logger.error({ protocol, httpStatus, code, durationMs, err: error }, "rpc failed");
+  } else if (logger.isLevelEnabled("info")) {
+    logger.info({ protocol, httpStatus, code, durationMs, message: connectError.rawMessage }, "rpc");
+  }
+  return connectError;
+}
+
+/**
+ * Marks the call for the HTTP listener. The gRPC adapter reports its own refusals and never reads the
+ * mark, so gRPC calls skip it and allocate no context values on the hot path.
+ */
+function markLogged(context: HandlerContext): void {
+  if (context.protocolName !== "grpc") context.values.set(RPC_LOGGED, true);
 }
 
 function wrapUnary(handler: AnyHandler, log: RpcLog): AnyHandler {
   return (input, context) => {
     const started = performance.now();
+    markLogged(context);
     try {
       const result = handler(input, context);
       if (result instanceof Promise) {
@@ -82,6 +132,7 @@ function wrapUnary(handler: AnyHandler, log: RpcLog): AnyHandler {
 function wrapStreaming(handler: AnyHandler, log: RpcLog): AnyHandler {
   return async function* (input, context) {
     const started = performance.now();
+    markLogged(context);
     let failed = false;
     try {
       yield* handler(input, context) as AsyncIterable<unknown>;

@@ -14,7 +14,7 @@ import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
-import { interceptService } from "./rpc-interceptor.js";
+import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -64,7 +64,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ],
     serviceNames: [FeatureFlagService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
   });
-  const grpcOptions = { shutdownSignal: shutdown.signal };
+  // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
+  const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "grpc", refused) };
 
   let grpc: Awaited<ReturnType<typeof listenGrpc>> | undefined;
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
@@ -89,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       impl: impl as never,
       readMaxBytes: maxRequestBytes,
       shutdownSignal: shutdown.signal,
+      onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "http", refused),
     });
   } catch (err) {
     await grpc?.close(0);

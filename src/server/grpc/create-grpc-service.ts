@@ -14,8 +14,10 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { decodeRequest } from "../decode-request.js";
+import { rpcName } from "../rpc-interceptor.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
 
 /** Any connect-style method implementation; the adapter checks the method kind at run time. */
@@ -32,6 +34,21 @@ export interface GrpcService {
 export interface GrpcServiceOptions {
   /** Aborted when the server shuts down; handlers see it through `context.signal`. */
   shutdownSignal?: AbortSignal;
+  /**
+   * Called once for each call refused before the implementation runs: a request that is not valid protobuf, or a
+   * method the implementation lacks. No interceptor of the implementation sees these calls, so this is where they
+   * get their log line.
+   */
+  onRefused?: (refusal: GrpcRefusal) => void;
+}
+
+/** A call refused before the implementation ran. */
+export interface GrpcRefusal {
+  /** `package.Service/Method`. */
+  method: string;
+  error: ConnectError;
+  /** `performance.now()` when the call reached this service. */
+  started: number;
 }
 
 /**
@@ -39,11 +56,10 @@ export interface GrpcServiceOptions {
  *
  * The grpc-js method definitions are derived from the protobuf-es descriptor, so there is no second copy
  * of the contract. Messages cross grpc-js as raw bytes and are decoded here: a body that is not valid
- * protobuf becomes INVALID_ARGUMENT (grpc-js itself would answer INTERNAL), and a handler can return
- * bytes it encoded once for many streams.
+ * protobuf becomes INVALID_ARGUMENT (grpc-js itself would answer INTERNAL).
  *
  * @example
- * const { definition, handlers } = createGrpcService(FeatureFlagService, impl);
+ * const { definition, handlers } = createGrpcService(FeatureFlagService, impl, { onRefused: (r) => log(r) });
  * server.addService(definition, handlers);
  */
 export function createGrpcService(
@@ -55,10 +71,11 @@ export function createGrpcService(
   const handlers: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const fn = impl[method.localName];
+    const refuse = createRefuse(rpcName(method), options.onRefused);
     definition[method.name] = methodDefinition(service, method);
     handlers[method.name] = fn
-      ? methodHandler(service, method, fn, options.shutdownSignal)
-      : unimplemented(service, method);
+      ? methodHandler(service, method, fn, refuse, options.shutdownSignal)
+      : unimplemented(service, method, refuse);
   }
   return { definition, handlers };
 }
@@ -81,68 +98,82 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Decodes a request; INVALID_ARGUMENT when the bytes are not a valid message of the input type. */
-function decode(schema: DescMessage, bytes: Buffer): unknown {
-  try {
-    return fromBinary(schema, bytes);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConnectError(`request is not a valid ${schema.typeName} message: ${reason}`, Code.InvalidArgument);
-  }
-}
-
-/** Encodes a response; a handler may return a message, an init object, or bytes it encoded itself. */
+/** Encodes a response; a handler may return a message or an init object. */
 function encode(schema: DescMessage, value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
   return toBinary(schema, create(schema, value as never));
 }
 
 /** Turns anything thrown by a handler into a grpc-js status. */
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const error = ConnectError.from(err);
-  const metadata = new Metadata();
-  error.metadata.forEach((value, key) => {
-    if (!key.endsWith("-bin")) metadata.add(key, value);
-  });
-  return { code: error.code as number as GrpcStatus, details: error.rawMessage, metadata };
+  return { code: error.code as number as GrpcStatus, details: error.rawMessage, metadata: toMetadata(error.metadata) };
 }
 
-function trailerMetadata(context: GrpcHandlerContext): Metadata | undefined {
-  const trailer = context.takeResponseTrailer();
-  if (!trailer) return undefined;
+/**
+ * Headers as connect handlers set them, as grpc-js metadata. A `-bin` header holds base64 (comma-separated when
+ * appended twice) in Headers and bytes in metadata, which refuses a string for it.
+ */
+function toMetadata(headers: Headers): Metadata {
   const metadata = new Metadata();
-  trailer.forEach((value, key) => metadata.add(key, value));
+  headers.forEach((value, key) => {
+    if (!key.endsWith("-bin")) metadata.add(key, value);
+    else for (const part of value.split(",")) metadata.add(key, Buffer.from(part.trim(), "base64"));
+  });
   return metadata;
 }
 
-function sendHeaderIfAny(call: { sendMetadata(metadata: Metadata): void }, context: GrpcHandlerContext): void {
-  const header = context.takeResponseHeader();
-  if (!header) return;
-  const metadata = new Metadata();
-  header.forEach((value, key) => metadata.add(key, value));
-  call.sendMetadata(metadata);
+function trailerOf(context: GrpcHandlerContext): Metadata | undefined {
+  const trailer = context.responseTrailerIfSet;
+  return trailer && toMetadata(trailer);
+}
+
+function sendHeaderIfSet(call: { sendMetadata(metadata: Metadata): void }, context: GrpcHandlerContext): void {
+  const header = context.responseHeaderIfSet;
+  if (header) call.sendMetadata(toMetadata(header));
+}
+
+/** Reports a call refused before the implementation ran, and returns the status to answer it with. */
+type Refuse = (err: unknown, started: number) => Partial<StatusObject>;
+
+function createRefuse(method: string, onRefused: GrpcServiceOptions["onRefused"]): Refuse {
+  return (err, started) => {
+    const error = ConnectError.from(err);
+    onRefused?.({ method, error, started });
+    return toGrpcStatus(error);
+  };
 }
 
 function methodHandler(
   service: DescService,
   method: DescMethod,
   fn: AnyImpl,
+  refuse: Refuse,
   shutdownSignal: AbortSignal | undefined,
 ): UntypedHandleCall {
   switch (method.methodKind) {
     case "unary":
       return (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
+        const started = performance.now();
+        let input: unknown;
+        try {
+          input = decodeRequest(method.input, call.request);
+        } catch (err) {
+          callback(refuse(err, started));
+          return;
+        }
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
         const reply = (value: unknown) => {
-          sendHeaderIfAny(call, context);
           let bytes: Uint8Array;
+          let trailer: Metadata | undefined;
           try {
+            sendHeaderIfSet(call, context);
             bytes = encode(method.output, value);
+            trailer = trailerOf(context);
           } catch (err) {
-            callback(toGrpcStatus(err));
+            fail(err);
             return;
           }
-          callback(null, bytes, trailerMetadata(context));
+          callback(null, bytes, trailer);
           context.done();
         };
         const fail = (err: unknown) => {
@@ -150,7 +181,7 @@ function methodHandler(
           context.done();
         };
         try {
-          const result = fn(decode(method.input, call.request), context);
+          const result = fn(input, context);
           // Synchronous handlers answer in the same tick: no promise on the hot path.
           if (result instanceof Promise) result.then(reply, fail);
           else reply(result);
@@ -160,26 +191,23 @@ function methodHandler(
       };
     case "server_streaming":
       return (call: ServerWritableStream<Buffer, Uint8Array>) => {
-        const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
-        void (async () => {
-          try {
-            const output = fn(decode(method.input, call.request), context) as AsyncIterable<unknown>;
-            await writeAll(call, context, method.output, output);
-            call.end(trailerMetadata(context));
-          } catch (err) {
-            if (!call.cancelled) call.emit("error", toGrpcStatus(err));
-          } finally {
-            context.done();
-          }
-        })();
+        const started = performance.now();
+        let input: unknown;
+        try {
+          input = decodeRequest(method.input, call.request);
+        } catch (err) {
+          call.emit("error", refuse(err, started));
+          return;
+        }
+        void serveStream(call, new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal), fn, input, method.output);
       };
     case "client_streaming":
       return (call: ServerReadableStream<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
         (async () => fn(decodeAll(method.input, call), context))()
           .then((value) => {
-            sendHeaderIfAny(call, context);
-            callback(null, encode(method.output, value), trailerMetadata(context));
+            sendHeaderIfSet(call, context);
+            callback(null, encode(method.output, value), trailerOf(context));
           })
           .catch((err: unknown) => callback(toGrpcStatus(err)))
           .finally(() => context.done());
@@ -187,24 +215,32 @@ function methodHandler(
     case "bidi_streaming":
       return (call: ServerDuplexStream<Buffer, Uint8Array>) => {
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
-        void (async () => {
-          try {
-            const output = fn(decodeAll(method.input, call), context) as AsyncIterable<unknown>;
-            await writeAll(call, context, method.output, output);
-            call.end(trailerMetadata(context));
-          } catch (err) {
-            if (!call.cancelled) call.emit("error", toGrpcStatus(err));
-          } finally {
-            context.done();
-          }
-        })();
+        void serveStream(call, context, fn, decodeAll(method.input, call), method.output);
       };
+  }
+}
+
+/** Runs a handler that answers with a stream (server-streaming or bidi) and ends the call with its status. */
+async function serveStream(
+  call: ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>,
+  context: GrpcHandlerContext,
+  fn: AnyImpl,
+  input: unknown,
+  schema: DescMessage,
+): Promise<void> {
+  try {
+    await writeAll(call, context, schema, fn(input, context) as AsyncIterable<unknown>);
+    call.end(trailerOf(context));
+  } catch (err) {
+    if (!call.cancelled) call.emit("error", toGrpcStatus(err));
+  } finally {
+    context.done();
   }
 }
 
 async function* decodeAll(schema: DescMessage, call: Readable): AsyncIterable<unknown> {
   // Readable's default iterator destroys the stream at the client's half-close; the status must still go out.
-  for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decode(schema, bytes as Buffer);
+  for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decodeRequest(schema, bytes as Buffer);
 }
 
 /** Writes every message of `output`, waiting for the socket to drain rather than buffering without bound. */
@@ -218,7 +254,7 @@ async function writeAll(
   for await (const value of output) {
     if (call.cancelled) return;
     if (first) {
-      sendHeaderIfAny(call, context);
+      sendHeaderIfSet(call, context);
       first = false;
     }
     if (!call.write(encode(schema, value))) await drainedOrCancelled(call);
@@ -235,10 +271,10 @@ async function drainedOrCancelled(call: NodeJS.EventEmitter): Promise<void> {
   }
 }
 
-function unimplemented(service: DescService, method: DescMethod): UntypedHandleCall {
+function unimplemented(service: DescService, method: DescMethod, refuse: Refuse): UntypedHandleCall {
   const details = `${service.typeName}.${method.name} is not implemented by this server`;
   return (call: { emit(event: "error", status: Partial<StatusObject>): void }, callback?: sendUnaryData<Uint8Array>) => {
-    const status = { code: GrpcStatus.UNIMPLEMENTED, details };
+    const status = refuse(new ConnectError(details, Code.Unimplemented), performance.now());
     if (callback) callback(status);
     else call.emit("error", status);
   };

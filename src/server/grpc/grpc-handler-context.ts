@@ -79,13 +79,13 @@ export class GrpcHandlerContext implements HandlerContext {
     return (this.contextValues ??= createContextValues());
   }
 
-  /** The response headers a handler set, if any, as grpc-js metadata. */
-  takeResponseHeader(): Headers | undefined {
+  /** The response headers, or undefined when no one touched them: then there is no metadata to send. */
+  get responseHeaderIfSet(): Headers | undefined {
     return this.outHeader;
   }
 
-  /** The response trailers a handler set, if any. */
-  takeResponseTrailer(): Headers | undefined {
+  /** The response trailers, or undefined when no one touched them: then there is no metadata to send. */
+  get responseTrailerIfSet(): Headers | undefined {
     return this.outTrailer;
   }
 }

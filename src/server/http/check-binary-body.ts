@@ -1,38 +1,78 @@
-import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import {
+  headerStreamEncoding,
+  headerUnaryEncoding,
+  parseContentType as parseConnectContentType,
+} from "@connectrpc/connect/protocol-connect";
+import { headerEncoding as headerGrpcWebEncoding, parseContentType as parseGrpcWebContentType } from "@connectrpc/connect/protocol-grpc-web";
+import { decodeRequest } from "../decode-request.js";
+import { canDecompress, decompress } from "./decompress.js";
 
 /**
- * Wraps a request body so that protobuf bytes that do not decode fail with INVALID_ARGUMENT.
+ * Wraps a request body so that protobuf bytes that do not decode, compressed or not, fail with INVALID_ARGUMENT.
  *
- * connect-es reports an undecodable binary body as INTERNAL, which tells the caller the server is at
- * fault; the native gRPC port answers INVALID_ARGUMENT, and so must this one. The wrapped body is read
- * by connect inside its error handling, so the error reaches the caller in each protocol's own format.
- * JSON and compressed bodies pass through: connect already answers INVALID_ARGUMENT for bad JSON.
+ * connect-es reports an undecodable binary body as INTERNAL, which tells the caller the server is at fault; the
+ * native gRPC port answers INVALID_ARGUMENT, and so must this one. The wrapped body is read by connect inside its
+ * error handling, so the error reaches the caller in each protocol's own format. JSON bodies pass through:
+ * connect already answers INVALID_ARGUMENT for bad JSON. Compressed bodies are decompressed here to be checked,
+ * and again by connect to be read; only compressed binary requests pay for that.
  */
 export function checkBinaryBody(request: UniversalServerRequest, input: DescMessage, readMaxBytes: number): UniversalServerRequest {
   const body = request.body;
   if (!isByteStream(body)) return request;
-  const contentType = request.header.get("content-type") ?? "";
-  const encoding = request.header.get("content-encoding") ?? request.header.get("grpc-encoding") ?? "identity";
-  let framing: "unary" | "enveloped";
-  if (/^application\/proto(;|$)/.test(contentType)) framing = "unary";
-  else if (/^application\/(connect\+proto|grpc-web(\+proto)?)(;|$)/.test(contentType)) framing = "enveloped";
-  else return request;
-  if (framing === "unary" && encoding !== "identity") return request;
-  return { ...request, body: checked(body, input, framing, readMaxBytes) };
+  const framing = binaryFraming(request.header.get("content-type"));
+  if (!framing) return request;
+  const encoding = request.header.get(framing.encodingHeader) ?? "identity";
+  // An encoding we cannot read is one connect-node cannot read either: it refuses it, naming those it reads.
+  if (encoding !== "identity" && !canDecompress(encoding)) return request;
+  return { ...request, body: checked(body, { input, readMaxBytes, encoding, ...framing }) };
+}
+
+interface Framing {
+  /** Messages in envelopes (Connect streaming, gRPC-Web) rather than the whole body (Connect unary). */
+  enveloped: boolean;
+  /** The header that names the compression of the body or of each compressed envelope. */
+  encodingHeader: string;
+}
+
+/** How a binary body is framed, by the same content-type parsers connect uses; undefined for JSON and the rest. */
+function binaryFraming(contentType: string | null): Framing | undefined {
+  const connect = parseConnectContentType(contentType);
+  if (connect?.binary) {
+    return connect.stream ? { enveloped: true, encodingHeader: headerStreamEncoding } : { enveloped: false, encodingHeader: headerUnaryEncoding };
+  }
+  const grpcWeb = parseGrpcWebContentType(contentType);
+  if (grpcWeb?.binary && !grpcWeb.text) return { enveloped: true, encodingHeader: headerGrpcWebEncoding };
+  return undefined;
 }
 
 function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
   return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
 }
 
-async function* checked(
-  body: AsyncIterable<Uint8Array>,
-  input: DescMessage,
-  framing: "unary" | "enveloped",
-  readMaxBytes: number,
-): AsyncIterable<Uint8Array> {
+interface Check extends Framing {
+  input: DescMessage;
+  readMaxBytes: number;
+  encoding: string;
+}
+
+async function* checked(body: AsyncIterable<Uint8Array>, check: Check): AsyncIterable<Uint8Array> {
+  const { input, readMaxBytes, encoding } = check;
+  const bytes = await readAll(body, readMaxBytes);
+  if (!check.enveloped) {
+    decodeRequest(input, await decompress(bytes, encoding, readMaxBytes));
+  } else {
+    for (const { flags, data } of envelopes(bytes)) {
+      if (flags === 0) decodeRequest(input, data);
+      else if (flags === COMPRESSED) decodeRequest(input, await decompressEnvelope(data, check));
+    }
+  }
+  yield bytes;
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>, readMaxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -43,30 +83,30 @@ async function* checked(
     }
     chunks.push(chunk);
   }
-  const bytes = Buffer.concat(chunks);
-  if (framing === "unary") decodeOrRefuse(input, bytes);
-  else for (const message of uncompressedEnvelopes(bytes)) decodeOrRefuse(input, message);
-  yield bytes;
+  return Buffer.concat(chunks);
 }
 
-/** The payloads of uncompressed data envelopes (flag 0); framing errors are left for connect to report. */
-function* uncompressedEnvelopes(bytes: Buffer): Iterable<Uint8Array> {
+/** The envelope flag of a compressed message, in all three protocols. */
+const COMPRESSED = 0b1;
+
+/** The payloads of data envelopes with their flags; framing errors are left for connect to report. */
+function* envelopes(bytes: Buffer): Iterable<{ flags: number; data: Uint8Array }> {
   let offset = 0;
   while (offset + 5 <= bytes.byteLength) {
     const flags = bytes[offset] as number;
-    const length = bytes.readUInt32BE(offset + 1);
-    const end = offset + 5 + length;
+    const end = offset + 5 + bytes.readUInt32BE(offset + 1);
     if (end > bytes.byteLength) return;
-    if (flags === 0) yield bytes.subarray(offset + 5, end);
+    yield { flags, data: bytes.subarray(offset + 5, end) };
     offset = end;
   }
 }
 
-function decodeOrRefuse(input: DescMessage, bytes: Uint8Array): void {
-  try {
-    fromBinary(input, bytes);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConnectError(`request is not a valid ${input.typeName} message: ${reason}`, Code.InvalidArgument);
+function decompressEnvelope(data: Uint8Array, check: Check): Promise<Uint8Array> {
+  if (check.encoding === "identity") {
+    // connect would call this INTERNAL ("do not know how to decompress"); it is the client's mistake.
+    const header = check.encodingHeader.toLowerCase();
+    const message = `a message is marked compressed (envelope flag 1) but the request has no ${header} header: send ${header}: gzip or br`;
+    throw new ConnectError(message, Code.InvalidArgument);
   }
+  return decompress(data, check.encoding, check.readMaxBytes);
 }

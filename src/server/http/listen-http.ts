@@ -2,14 +2,17 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { checkBinaryBody } from "./check-binary-body.js";
+import { readRefusal } from "./read-refusal.js";
+import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
 
 /** Options of {@link listenHttp}. */
 export interface HttpListenOptions {
@@ -21,6 +24,12 @@ export interface HttpListenOptions {
   readMaxBytes: number;
   /** Aborted at shutdown: connect-node then ends open streams. */
   shutdownSignal: AbortSignal;
+  /**
+   * Called once for each request refused before a handler ran (unknown path, HTTP method, content type, a body
+   * that does not decode or is too large...), once its answer is out, so that it can be logged like the calls
+   * the handlers see. Requests a handler saw are recognized by the logging interceptor's mark (`isRpcLogged`).
+   */
+  onRefused?: (refused: RefusedRpc) => void;
 }
 
 /** A running HTTP/1.1 listener. */
@@ -44,8 +53,10 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
 }
 
 /**
- * connect-node's `connectNodeAdapter`, plus one step: binary bodies are checked so that bytes which are
- * not protobuf get INVALID_ARGUMENT instead of connect-es's INTERNAL (see check-binary-body.ts).
+ * connect-node's `connectNodeAdapter`, plus three steps: binary bodies are checked so that bytes which are not
+ * protobuf get INVALID_ARGUMENT instead of connect-es's INTERNAL (see check-binary-body.ts); refusals that connect
+ * leaves bare (404, 405, 415) get a Connect JSON error that says what would work (routing-refusal.ts); and each
+ * request no handler saw is reported to `onRefused`.
  */
 function createHttpHandler(options: HttpListenOptions): RequestListener {
   const router = createConnectRouter({
@@ -62,18 +73,35 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
   router.service(options.service, options.impl);
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
   return (req, res) => {
-    const handler = handlers.get(req.url?.split("?", 2)[0] ?? "");
-    if (!handler) {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end(`no such RPC: ${req.method} ${req.url}; POST to /flagwire.v1.FeatureFlagService/<Method>\n`);
-      return;
-    }
-    const request = checkBinaryBody(universalRequestFromNodeRequest(req, res, undefined, undefined), handler.method.input, options.readMaxBytes);
-    handler(request)
-      .then((response) => universalResponseToNodeResponse(response, res))
-      .catch((reason: unknown) => {
-        if (ConnectError.from(reason).code !== Code.Aborted) res.destroy();
-      });
+    const started = performance.now();
+    const path = req.url?.split("?", 1)[0] ?? "";
+    const handler = handlers.get(path);
+    // Per request, so that the logging interceptor can mark it as logged: connect hands it to the handler context.
+    const values = createContextValues();
+    let refused: ConnectError | undefined;
+    res.once("close", () => {
+      if (refused === undefined || isRpcLogged(values)) return;
+      const method = handler ? rpcName(handler.method) : path;
+      options.onRefused?.({ method, error: refused, started, ...(res.headersSent ? { httpStatus: res.statusCode } : {}) });
+    });
+    const refuse = (refusal: Refusal) => {
+      refused = refusal.error;
+      return universalResponseToNodeResponse(refusal.response, res);
+    };
+    const serve = async () => {
+      if (!handler) return refuse(routeNotFound(path, options.service));
+      // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
+      if (!req.headers.host) return refuse(hostMissing());
+      const request = checkBinaryBody(universalRequestFromNodeRequest(req, res, undefined, values), handler.method.input, options.readMaxBytes);
+      const response = await handler(request);
+      if (isRpcLogged(values)) return universalResponseToNodeResponse(response, res);
+      return refuse(explainRoutingRefusal(handler, request, response) ?? (await readRefusal(response, options.readMaxBytes)));
+    };
+    serve().catch((reason: unknown) => {
+      const error = ConnectError.from(reason);
+      refused ??= error;
+      if (error.code !== Code.Aborted) res.destroy();
+    });
   };
 }
 
