@@ -132,6 +132,20 @@ const refusals: Refusal[] = [
   notFound(rpc("GetFeatures"), String.raw`/flagwire\.v1\.FeatureFlagService/GetFeatures`),
 ];
 
+describe("a GET whose protobuf message is not valid", () => {
+  it.each([
+    ["base64", "?encoding=proto&base64=1&message=_____w"],
+    ["raw", "?encoding=proto&message=%FF%FF%FF"],
+  ])("(%s) is INVALID_ARGUMENT, as in a POST", async (_, query) => {
+    const answer = await send(`${rpc("GetFeature")}${query}`, { method: "GET" });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body.toString("utf8"))).toEqual({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^request is not a valid flagwire\.v1\.GetFeatureRequest message/),
+    });
+  });
+});
+
 describe("HTTP refusals explain themselves", () => {
   for (const { name, path, init, status, allow, message } of refusals) {
     it(`${name}: ${status} with a Connect JSON error`, async () => {
@@ -179,6 +193,12 @@ const accepted: Accepted[] = [
     path: `${rpc("GetFeature")}?encoding=json&message=${encodeURIComponent(GET_FEATURE)}`,
     init: () => ({ method: "GET" }),
     read: readJson,
+  },
+  {
+    name: "GET with ?encoding=proto&base64=1&message=",
+    path: `${rpc("GetFeature")}?encoding=proto&base64=1&message=${Buffer.from(getFeatureBytes()).toString("base64url")}`,
+    init: () => ({ method: "GET" }),
+    read: readBinary,
   },
   {
     name: "binary body compressed with gzip",

@@ -11,6 +11,7 @@ import {
 } from "@connectrpc/connect-node";
 import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { checkBinaryBody } from "./check-binary-body.js";
+import { checkGetMessage } from "./check-get-message.js";
 import { readRefusal } from "./read-refusal.js";
 import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
 
@@ -92,6 +93,10 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (!handler) return refuse(routeNotFound(path, options.service));
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
+      if (req.method === "GET") {
+        const refusal = await checkGetMessage(new URL(req.url ?? "/", "http://localhost"), handler.method.input, options.readMaxBytes);
+        if (refusal) return refuse(refusal);
+      }
       const request = checkBinaryBody(universalRequestFromNodeRequest(req, res, undefined, values), handler.method.input, options.readMaxBytes);
       const response = await handler(request);
       if (isRpcLogged(values)) return universalResponseToNodeResponse(response, res);

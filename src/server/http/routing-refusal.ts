@@ -81,7 +81,7 @@ function getProblem(name: string, request: UniversalServerRequest, contentType: 
 }
 
 /** A Connect unary error response: the JSON body every Connect client reads, with the given HTTP status. */
-function errorResponse(status: number, error: ConnectError, header: Record<string, string> = {}): UniversalServerResponse {
+export function errorResponse(status: number, error: ConnectError, header: Record<string, string> = {}): UniversalServerResponse {
   const body = errorToJsonBytes(error, undefined);
   return {
     status,
