@@ -166,6 +166,19 @@ describe("server.close()", () => {
     expect(status.details).toMatch(/reconnect/);
   });
 
+  it("with a shutdown delay, answers NOT_SERVING to health checks while still serving, then stops", async () => {
+    ts = await startTestServer({ shutdownDelayMs: 400 });
+    const health = grpcClient(...HEALTH);
+    const flags = grpcClient(...FLAGS);
+    expect(await grpcUnary<{ status: string }>(health, "check", { service: "" })).toEqual({ status: "SERVING" });
+    const closing = ts.server.close();
+    expect(await grpcUnary<{ status: string }>(health, "check", { service: "" })).toEqual({ status: "NOT_SERVING" });
+    // Still accepting during the delay: a load balancer has time to move traffic away.
+    await grpcUnary(flags, "createFeature", { name: "during-the-delay" });
+    await withTimeout(closing, CLOSE_BUDGET_MS, "close() after the delay");
+    expect(await tryConnect(ts.server.grpcPort)).toBe("ECONNREFUSED");
+  });
+
   it("refuses new connections on both ports once closed", async () => {
     ts = await startTestServer();
     const { grpcPort, httpPort } = ts.server;

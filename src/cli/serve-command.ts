@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
 import { startServer } from "../server/start-server.js";
 
@@ -8,6 +8,7 @@ export const SERVE_DEFAULTS = {
   grpcListen: "127.0.0.1:50051",
   httpListen: "127.0.0.1:8080",
   logLevel: "info",
+  shutdownDelayMs: "0",
 };
 
 /** `flagwire serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
@@ -24,14 +25,21 @@ export function serveCommand(): Command {
     .addOption(
       new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env("FLAGWIRE_LOG_LEVEL").default(SERVE_DEFAULTS.logLevel),
     )
+    .addOption(
+      new Option("--shutdown-delay <ms>", "how long health reports NOT_SERVING before the listeners stop at shutdown")
+        .env("FLAGWIRE_SHUTDOWN_DELAY_MS")
+        .default(SERVE_DEFAULTS.shutdownDelayMs)
+        .argParser(parseMilliseconds),
+    )
     .addHelpText("after", "\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051")
-    .action(async (opts: { db: string; grpcListen: string; httpListen: string; logLevel: string }) => {
+    .action(async (opts: { db: string; grpcListen: string; httpListen: string; logLevel: string; shutdownDelay: number | string }) => {
       const logger = createLogger({ level: opts.logLevel });
       const server = await startServer({
         dbPath: opts.db,
         grpcListen: opts.grpcListen,
         httpListen: opts.httpListen,
         logger,
+        shutdownDelayMs: Number(opts.shutdownDelay),
       });
       logger.info(
         {
@@ -59,6 +67,12 @@ export function serveCommand(): Command {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
+
+function parseMilliseconds(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError(`"${value}" is not a number of milliseconds`);
+  return ms;
 }
 
 function hostOf(address: string): string {

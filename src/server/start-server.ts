@@ -1,3 +1,4 @@
+import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { file_flagwire_v1_flags, FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
 import { file_grpc_health_v1_health, Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -13,7 +14,7 @@ import { createGrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
-import { listenHttp } from "./http/listen-http.js";
+import { listenHttp, parseAddress } from "./http/listen-http.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
 
 /** Options of {@link startServer}. */
@@ -29,6 +30,11 @@ export interface ServerOptions {
   maxRequestBytes?: number;
   /** How long shutdown waits for in-flight calls before closing connections; default 5 s. */
   shutdownGraceMs?: number;
+  /**
+   * How long health reports NOT_SERVING before the listeners stop accepting, so that load balancers polling
+   * health move traffic away first; default 0.
+   */
+  shutdownDelayMs?: number;
   /** Changes a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
 }
@@ -47,6 +53,12 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
+  // Refuse a malformed address before creating the database file.
+  parseAddress(options.grpcListen);
+  parseAddress(options.httpListen);
+  // grpc-js logs through console by default; what it says also reaches us as an error or status.
+  const grpcLog = logger.child({ component: "grpc-js" });
+  setGrpcLogger({ error: (...args: unknown[]) => grpcLog.debug(args.map(String).join(" ")) });
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   const graceMs = options.shutdownGraceMs ?? 5000;
   const store = openSqliteStore({ path: options.dbPath });
@@ -110,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= (async () => {
         health.shutdown();
+        if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
         const stopped = Promise.all([grpcListener.close(graceMs), httpListener.close(graceMs)]);
         // Streams never finish by themselves: end them (UNAVAILABLE) so that the listeners can drain.
         engine.endWatches();
