@@ -59,7 +59,8 @@ function decodePageToken(list: string, token: string): string | undefined {
 
 /**
  * Pages through sorted keys, starting after `request.after` (found by binary search), keeping those that `accept`.
- * Scans only as far as it needs to fill the page, so a page costs the same wherever it starts.
+ * Scans only as far as it needs to fill the page, plus a look-ahead to the next accepted key (so the last
+ * page has no next token); with a selective filter that look-ahead can reach the end of the keys.
  */
 export function pageOfKeys(
   list: string,

@@ -9,8 +9,8 @@ import { compareKeys } from "../domain/sorted-index.js";
 export type CustomerFeatureFilter = "enabled" | "explicitly_enabled" | "explicitly_disabled";
 
 /**
- * Read queries over the in-memory state. Each list pages over a sorted index, so a page costs the same
- * wherever it starts, and nothing here touches SQL.
+ * Read queries over the in-memory state; nothing here touches SQL. Each list pages over a sorted index,
+ * so finding where a page starts is O(log n); filtered lists then scan until the page is full.
  */
 export const flagQueries = {
   getFeature(state: FlagState, name: string): FeatureRecord {
@@ -26,7 +26,7 @@ export const flagQueries = {
   },
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
-    const feature = state.features.get(featureName) ?? requireFeature(state, featureName);
+    const feature = requireFeature(state, featureName);
     if (context.customerId) checkEntityId(context.customerId, "customer id");
     if (context.userId) checkEntityId(context.userId, "user id");
     return evaluateFeature(state, feature, context);

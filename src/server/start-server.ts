@@ -14,7 +14,8 @@ import { createGrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
-import { listenHttp, parseAddress } from "./http/listen-http.js";
+import { listenHttp } from "./http/listen-http.js";
+import { parseAddress } from "./parse-address.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
 
 /** Options of {@link startServer}. */
