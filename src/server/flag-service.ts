@@ -161,5 +161,9 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         yield { change: changeToProto(change) };
       }
     },
+    // eslint-disable-next-line require-yield
+    async *watchEvaluation() {
+      throw new DomainError("UNAVAILABLE", "WatchEvaluation is not served yet");
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flagwire/v1/flags.proto.
  */
 export const file_flagwire_v1_flags: GenFile = /*@__PURE__*/
-  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEi3QEKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCghDdXN0b21lchIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoEVXNlchIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOgoGVGFyZ2V0EhUKC2N1c3RvbWVyX2lkGAEgASgJSAASEQoHdXNlcl9pZBgCIAEoCUgAQgYKBGtpbmQiSgoUQ3JlYXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJIlAKFUNyZWF0ZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyIhChFHZXRGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KEkdldEZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyI8ChNMaXN0RmVhdHVyZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImkKFExpc3RGZWF0dXJlc1Jlc3BvbnNlEiYKCGZlYXR1cmVzGAEgAygLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiNgoUUmVuYW1lRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghuZXdfbmFtZRgCIAEoCSJQChVSZW5hbWVGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiJAoURGVsZXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIpChVEZWxldGVGZWF0dXJlUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiOQoYU2V0RmVhdHVyZUVuYWJsZWRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHZW5hYmxlZBgCIAEoCCJUChlTZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIiMKFUNyZWF0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSJTChZDcmVhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISEAoIcmV2aXNpb24YAiABKAMiIwoVRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0EgoKAmlkGAEgASgJIioKFkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiPQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkibAoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmZsYWd3aXJlLnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyI0ChFDcmVhdGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCSJHChJDcmVhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmZsYWd3aXJlLnYxLlVzZXISEAoIcmV2aXNpb24YAiABKAMiHwoRRGVsZXRlVXNlclJlcXVlc3QSCgoCaWQYASABKAkiJgoSRGVsZXRlVXNlclJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIk4KEExpc3RVc2Vyc1JlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoRTGlzdFVzZXJzUmVzcG9uc2USIAoFdXNlcnMYASADKAsyES5mbGFnd2lyZS52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJbChJTZXRPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCInChNTZXRPdmVycmlkZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIkwKFENsZWFyT3ZlcnJpZGVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSIwoGdGFyZ2V0GAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0IikKFUNsZWFyT3ZlcnJpZGVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyJICg9FdmFsdWF0ZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJImQKEEV2YWx1YXRlUmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBItCgZyZWFzb24YAiABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEhAKCHJldmlzaW9uGAMgASgDIo0BCh9MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMgoGZmlsdGVyGAIgASgOMiIuZmxhZ3dpcmUudjEuQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImMKIExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlEhQKDGN1c3RvbWVyX2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiXAoeTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl4KH0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVzcG9uc2USEAoIZmVhdHVyZXMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIo4CCgZDaGFuZ2USEAoIcmV2aXNpb24YASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoEa2luZBgDIAEoDjIXLmZsYWd3aXJlLnYxLkNoYW5nZUtpbmQSDwoHZmVhdHVyZRgEIAEoCRIjCgZ0YXJnZXQYBSABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSFAoHZW5hYmxlZBgGIAEoCEgAiAEBEhAKCG5ld19uYW1lGAcgASgJEhMKC2Rlc2NyaXB0aW9uGAggASgJEhMKC2N1c3RvbWVyX2lkGAkgASgJEg0KBWFjdG9yGAogASgJQgoKCF9lbmFibGVkIlMKEkxpc3RDaGFuZ2VzUmVxdWVzdBIWCg5zaW5jZV9yZXZpc2lvbhgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJmChNMaXN0Q2hhbmdlc1Jlc3BvbnNlEiQKB2NoYW5nZXMYASADKAsyEy5mbGFnd2lyZS52MS5DaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIkUKE1dhdGNoQ2hhbmdlc1JlcXVlc3QSGwoOc2luY2VfcmV2aXNpb24YASABKANIAIgBAUIRCg9fc2luY2VfcmV2aXNpb24iOwoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIwoGY2hhbmdlGAEgASgLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlKqIBChBFdmFsdWF0aW9uUmVhc29uEiEKHUVWQUxVQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZRVZBTFVBVElPTl9SRUFTT05fREVGQVVMVBABEicKI0VWQUxVQVRJT05fUkVBU09OX0NVU1RPTUVSX09WRVJSSURFEAISIwofRVZBTFVBVElPTl9SRUFTT05fVVNFUl9PVkVSUklERRADKsYBChVDdXN0b21lckZlYXR1cmVGaWx0ZXISJwojQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfVU5TUEVDSUZJRUQQABIjCh9DVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FTkFCTEVEEAESLgoqQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9FTkFCTEVEEAISLworQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9ESVNBQkxFRBADKvECCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9DUkVBVEVEEAESHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9SRU5BTUVEEAISHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9ERUxFVEVEEAMSIwofQ0hBTkdFX0tJTkRfRkVBVFVSRV9FTkFCTEVEX1NFVBAEEiAKHENIQU5HRV9LSU5EX0NVU1RPTUVSX0NSRUFURUQQBRIgChxDSEFOR0VfS0lORF9DVVNUT01FUl9ERUxFVEVEEAYSHAoYQ0hBTkdFX0tJTkRfVVNFUl9DUkVBVEVEEAcSHAoYQ0hBTkdFX0tJTkRfVVNFUl9ERUxFVEVEEAgSHAoYQ0hBTkdFX0tJTkRfT1ZFUlJJREVfU0VUEAkSIAocQ0hBTkdFX0tJTkRfT1ZFUlJJREVfQ0xFQVJFRBAKMtQNChJGZWF0dXJlRmxhZ1NlcnZpY2USVgoNQ3JlYXRlRmVhdHVyZRIhLmZsYWd3aXJlLnYxLkNyZWF0ZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlc3BvbnNlElIKCkdldEZlYXR1cmUSHi5mbGFnd2lyZS52MS5HZXRGZWF0dXJlUmVxdWVzdBofLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXNwb25zZSIDkAIBElgKDExpc3RGZWF0dXJlcxIgLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNSZXNwb25zZSIDkAIBElYKDVJlbmFtZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5SZW5hbWVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXNwb25zZRJWCg1EZWxldGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuRGVsZXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVzcG9uc2USYgoRU2V0RmVhdHVyZUVuYWJsZWQSJS5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QaJi5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlElkKDkNyZWF0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXNwb25zZRJZCg5EZWxldGVDdXN0b21lchIiLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVxdWVzdBojLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USWwoNTGlzdEN1c3RvbWVycxIhLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1Jlc3BvbnNlIgOQAgESTQoKQ3JlYXRlVXNlchIeLmZsYWd3aXJlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlc3BvbnNlEk0KCkRlbGV0ZVVzZXISHi5mbGFnd2lyZS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJPCglMaXN0VXNlcnMSHS5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXF1ZXN0Gh4uZmxhZ3dpcmUudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJQCgtTZXRPdmVycmlkZRIfLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVxdWVzdBogLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVzcG9uc2USVgoNQ2xlYXJPdmVycmlkZRIhLmZsYWd3aXJlLnYxLkNsZWFyT3ZlcnJpZGVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlc3BvbnNlEkwKCEV2YWx1YXRlEhwuZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXF1ZXN0Gh0uZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXNwb25zZSIDkAIBEnwKGExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZRIsLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlcXVlc3QaLS5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXNwb25zZSIDkAIBEnkKF0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyEisuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0GiwuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXNwb25zZSIDkAIBElUKC0xpc3RDaGFuZ2VzEh8uZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXNwb25zZSIDkAIBEloKDFdhdGNoQ2hhbmdlcxIgLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5XYXRjaENoYW5nZXNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEi3QEKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCghDdXN0b21lchIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoEVXNlchIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOgoGVGFyZ2V0EhUKC2N1c3RvbWVyX2lkGAEgASgJSAASEQoHdXNlcl9pZBgCIAEoCUgAQgYKBGtpbmQiSgoUQ3JlYXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJIlAKFUNyZWF0ZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyIhChFHZXRGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KEkdldEZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyI8ChNMaXN0RmVhdHVyZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImkKFExpc3RGZWF0dXJlc1Jlc3BvbnNlEiYKCGZlYXR1cmVzGAEgAygLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiNgoUUmVuYW1lRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghuZXdfbmFtZRgCIAEoCSJQChVSZW5hbWVGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiJAoURGVsZXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIpChVEZWxldGVGZWF0dXJlUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiOQoYU2V0RmVhdHVyZUVuYWJsZWRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHZW5hYmxlZBgCIAEoCCJUChlTZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIiMKFUNyZWF0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSJTChZDcmVhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISEAoIcmV2aXNpb24YAiABKAMiIwoVRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0EgoKAmlkGAEgASgJIioKFkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiPQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkibAoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmZsYWd3aXJlLnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyI0ChFDcmVhdGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCSJHChJDcmVhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmZsYWd3aXJlLnYxLlVzZXISEAoIcmV2aXNpb24YAiABKAMiHwoRRGVsZXRlVXNlclJlcXVlc3QSCgoCaWQYASABKAkiJgoSRGVsZXRlVXNlclJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIk4KEExpc3RVc2Vyc1JlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoRTGlzdFVzZXJzUmVzcG9uc2USIAoFdXNlcnMYASADKAsyES5mbGFnd2lyZS52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJbChJTZXRPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCInChNTZXRPdmVycmlkZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIkwKFENsZWFyT3ZlcnJpZGVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSIwoGdGFyZ2V0GAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0IikKFUNsZWFyT3ZlcnJpZGVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyJICg9FdmFsdWF0ZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJImQKEEV2YWx1YXRlUmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBItCgZyZWFzb24YAiABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEhAKCHJldmlzaW9uGAMgASgDIo0BCh9MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMgoGZmlsdGVyGAIgASgOMiIuZmxhZ3dpcmUudjEuQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImMKIExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlEhQKDGN1c3RvbWVyX2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiXAoeTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl4KH0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVzcG9uc2USEAoIZmVhdHVyZXMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIo4CCgZDaGFuZ2USEAoIcmV2aXNpb24YASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoEa2luZBgDIAEoDjIXLmZsYWd3aXJlLnYxLkNoYW5nZUtpbmQSDwoHZmVhdHVyZRgEIAEoCRIjCgZ0YXJnZXQYBSABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSFAoHZW5hYmxlZBgGIAEoCEgAiAEBEhAKCG5ld19uYW1lGAcgASgJEhMKC2Rlc2NyaXB0aW9uGAggASgJEhMKC2N1c3RvbWVyX2lkGAkgASgJEg0KBWFjdG9yGAogASgJQgoKCF9lbmFibGVkIlMKEkxpc3RDaGFuZ2VzUmVxdWVzdBIWCg5zaW5jZV9yZXZpc2lvbhgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJmChNMaXN0Q2hhbmdlc1Jlc3BvbnNlEiQKB2NoYW5nZXMYASADKAsyEy5mbGFnd2lyZS52MS5DaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDInEKE1dhdGNoQ2hhbmdlc1JlcXVlc3QSGwoOc2luY2VfcmV2aXNpb24YASABKANIAIgBARIQCghmZWF0dXJlcxgCIAMoCRIYChBpbmNsdWRlX3NuYXBzaG90GAMgASgIQhEKD19zaW5jZV9yZXZpc2lvbiKUAQoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIwoGY2hhbmdlGAEgASgLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlEiwKCHNuYXBzaG90GAIgASgLMhouZmxhZ3dpcmUudjEuU25hcHNob3RDaHVuaxIpCgloZWFydGJlYXQYAyABKAsyFi5mbGFnd2lyZS52MS5IZWFydGJlYXQiyAEKDVNuYXBzaG90Q2h1bmsSEAoIcmV2aXNpb24YASABKAMSDQoFaW5kZXgYAiABKAUSDAoEbGFzdBgDIAEoCBImCghmZWF0dXJlcxgEIAMoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSFAoMY3VzdG9tZXJfaWRzGAUgAygJEiAKBXVzZXJzGAYgAygLMhEuZmxhZ3dpcmUudjEuVXNlchIoCglvdmVycmlkZXMYByADKAsyFS5mbGFnd2lyZS52MS5PdmVycmlkZSJRCghPdmVycmlkZRIPCgdmZWF0dXJlGAEgASgJEiMKBnRhcmdldBgCIAEoCzITLmZsYWd3aXJlLnYxLlRhcmdldBIPCgdlbmFibGVkGAMgASgIIkcKCUhlYXJ0YmVhdBIQCghyZXZpc2lvbhgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJQChZXYXRjaEV2YWx1YXRpb25SZXF1ZXN0EhAKCGZlYXR1cmVzGAEgAygJEhMKC2N1c3RvbWVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkiiwEKF1dhdGNoRXZhbHVhdGlvblJlc3BvbnNlEjMKC2V2YWx1YXRpb25zGAEgAygLMh4uZmxhZ3dpcmUudjEuRmVhdHVyZUV2YWx1YXRpb24SEAoIcmV2aXNpb24YAiABKAMSKQoJaGVhcnRiZWF0GAMgASgLMhYuZmxhZ3dpcmUudjEuSGVhcnRiZWF0InUKEUZlYXR1cmVFdmFsdWF0aW9uEg8KB2ZlYXR1cmUYASABKAkSDwoHZW5hYmxlZBgCIAEoCBItCgZyZWFzb24YAyABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEg8KB2RlbGV0ZWQYBCABKAgqogEKEEV2YWx1YXRpb25SZWFzb24SIQodRVZBTFVBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIdChlFVkFMVUFUSU9OX1JFQVNPTl9ERUZBVUxUEAESJwojRVZBTFVBVElPTl9SRUFTT05fQ1VTVE9NRVJfT1ZFUlJJREUQAhIjCh9FVkFMVUFUSU9OX1JFQVNPTl9VU0VSX09WRVJSSURFEAMqxgEKFUN1c3RvbWVyRmVhdHVyZUZpbHRlchInCiNDVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9VTlNQRUNJRklFRBAAEiMKH0NVU1RPTUVSX0ZFQVRVUkVfRklMVEVSX0VOQUJMRUQQARIuCipDVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FWFBMSUNJVExZX0VOQUJMRUQQAhIvCitDVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FWFBMSUNJVExZX0RJU0FCTEVEEAMq8QIKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIfChtDSEFOR0VfS0lORF9GRUFUVVJFX0NSRUFURUQQARIfChtDSEFOR0VfS0lORF9GRUFUVVJFX1JFTkFNRUQQAhIfChtDSEFOR0VfS0lORF9GRUFUVVJFX0RFTEVURUQQAxIjCh9DSEFOR0VfS0lORF9GRUFUVVJFX0VOQUJMRURfU0VUEAQSIAocQ0hBTkdFX0tJTkRfQ1VTVE9NRVJfQ1JFQVRFRBAFEiAKHENIQU5HRV9LSU5EX0NVU1RPTUVSX0RFTEVURUQQBhIcChhDSEFOR0VfS0lORF9VU0VSX0NSRUFURUQQBxIcChhDSEFOR0VfS0lORF9VU0VSX0RFTEVURUQQCBIcChhDSEFOR0VfS0lORF9PVkVSUklERV9TRVQQCRIgChxDSEFOR0VfS0lORF9PVkVSUklERV9DTEVBUkVEEAoyuQ4KEkZlYXR1cmVGbGFnU2VydmljZRJWCg1DcmVhdGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5DcmVhdGVGZWF0dXJlUmVzcG9uc2USUgoKR2V0RmVhdHVyZRIeLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuR2V0RmVhdHVyZVJlc3BvbnNlIgOQAgESWAoMTGlzdEZlYXR1cmVzEiAuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzUmVxdWVzdBohLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1Jlc3BvbnNlIgOQAgESVgoNUmVuYW1lRmVhdHVyZRIhLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuUmVuYW1lRmVhdHVyZVJlc3BvbnNlElYKDURlbGV0ZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLkRlbGV0ZUZlYXR1cmVSZXNwb25zZRJiChFTZXRGZWF0dXJlRW5hYmxlZBIlLmZsYWd3aXJlLnYxLlNldEZlYXR1cmVFbmFibGVkUmVxdWVzdBomLmZsYWd3aXJlLnYxLlNldEZlYXR1cmVFbmFibGVkUmVzcG9uc2USWQoOQ3JlYXRlQ3VzdG9tZXISIi5mbGFnd2lyZS52MS5DcmVhdGVDdXN0b21lclJlcXVlc3QaIy5mbGFnd2lyZS52MS5DcmVhdGVDdXN0b21lclJlc3BvbnNlElkKDkRlbGV0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuRGVsZXRlQ3VzdG9tZXJSZXNwb25zZRJbCg1MaXN0Q3VzdG9tZXJzEiEuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1JlcXVlc3QaIi5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzUmVzcG9uc2UiA5ACARJNCgpDcmVhdGVVc2VyEh4uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlcXVlc3QaHy5mbGFnd2lyZS52MS5DcmVhdGVVc2VyUmVzcG9uc2USTQoKRGVsZXRlVXNlchIeLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuRGVsZXRlVXNlclJlc3BvbnNlEk8KCUxpc3RVc2VycxIdLmZsYWd3aXJlLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHi5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXNwb25zZSIDkAIBElAKC1NldE92ZXJyaWRlEh8uZmxhZ3dpcmUudjEuU2V0T3ZlcnJpZGVSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuU2V0T3ZlcnJpZGVSZXNwb25zZRJWCg1DbGVhck92ZXJyaWRlEiEuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5DbGVhck92ZXJyaWRlUmVzcG9uc2USTAoIRXZhbHVhdGUSHC5mbGFnd2lyZS52MS5FdmFsdWF0ZVJlcXVlc3QaHS5mbGFnd2lyZS52MS5FdmFsdWF0ZVJlc3BvbnNlIgOQAgESfAoYTGlzdEN1c3RvbWVyc1dpdGhGZWF0dXJlEiwuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1dpdGhGZWF0dXJlUmVxdWVzdBotLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlIgOQAgESeQoXTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXISKy5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlcXVlc3QaLC5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlc3BvbnNlIgOQAgESVQoLTGlzdENoYW5nZXMSHy5mbGFnd2lyZS52MS5MaXN0Q2hhbmdlc1JlcXVlc3QaIC5mbGFnd2lyZS52MS5MaXN0Q2hhbmdlc1Jlc3BvbnNlIgOQAgESWgoMV2F0Y2hDaGFuZ2VzEiAuZmxhZ3dpcmUudjEuV2F0Y2hDaGFuZ2VzUmVxdWVzdBohLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1Jlc3BvbnNlIgOQAgEwARJjCg9XYXRjaEV2YWx1YXRpb24SIy5mbGFnd2lyZS52MS5XYXRjaEV2YWx1YXRpb25SZXF1ZXN0GiQuZmxhZ3dpcmUudjEuV2F0Y2hFdmFsdWF0aW9uUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A feature flag and its global value.
@@ -1314,10 +1314,27 @@ export type WatchChangesRequest = Message<"flagwire.v1.WatchChangesRequest"> & {
   /**
    * When set, first replays every change with a greater revision (0 for the
    * whole log); when unset, only changes committed after the call starts.
+   * A revision older than the retained change log gets a snapshot first.
    *
    * @generated from field: optional int64 since_revision = 1;
    */
   sinceRevision?: bigint | undefined;
+
+  /**
+   * When not empty, only changes of these features (followed through
+   * renames), plus customer and user changes, which can affect any feature.
+   * Unknown names are allowed: a feature may be created later.
+   *
+   * @generated from field: repeated string features = 2;
+   */
+  features: string[];
+
+  /**
+   * First send the whole state (a snapshot), then the changes after it.
+   *
+   * @generated from field: bool include_snapshot = 3;
+   */
+  includeSnapshot: boolean;
 };
 
 /**
@@ -1328,17 +1345,33 @@ export const WatchChangesRequestSchema: GenMessage<WatchChangesRequest> = /*@__P
   messageDesc(file_flagwire_v1_flags, 41);
 
 /**
- * One message of a WatchChanges stream.
+ * One message of a WatchChanges stream: exactly one of its fields is set.
  *
  * @generated from message flagwire.v1.WatchChangesResponse
  */
 export type WatchChangesResponse = Message<"flagwire.v1.WatchChangesResponse"> & {
   /**
-   * The change, in revision order.
+   * A change, in revision order.
    *
    * @generated from field: flagwire.v1.Change change = 1;
    */
   change?: Change | undefined;
+
+  /**
+   * A part of the snapshot: the stream's first messages when a snapshot was
+   * asked for or the requested revision has been pruned from the log.
+   *
+   * @generated from field: flagwire.v1.SnapshotChunk snapshot = 2;
+   */
+  snapshot?: SnapshotChunk | undefined;
+
+  /**
+   * The stream is current at this revision; sent when the replay is done
+   * and then periodically while nothing else is sent.
+   *
+   * @generated from field: flagwire.v1.Heartbeat heartbeat = 3;
+   */
+  heartbeat?: Heartbeat | undefined;
 };
 
 /**
@@ -1347,6 +1380,252 @@ export type WatchChangesResponse = Message<"flagwire.v1.WatchChangesResponse"> &
  */
 export const WatchChangesResponseSchema: GenMessage<WatchChangesResponse> = /*@__PURE__*/
   messageDesc(file_flagwire_v1_flags, 42);
+
+/**
+ * One part of a snapshot of the whole state at `revision`. A client drops
+ * what it knew on the chunk with `index` 0, applies the chunks in order, and
+ * is consistent at `revision` after the one marked `last`; changes with a
+ * greater revision follow.
+ *
+ * @generated from message flagwire.v1.SnapshotChunk
+ */
+export type SnapshotChunk = Message<"flagwire.v1.SnapshotChunk"> & {
+  /**
+   * The revision the snapshot reflects; the same on every chunk of it.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * Position of this chunk in the snapshot, from 0.
+   *
+   * @generated from field: int32 index = 2;
+   */
+  index: number;
+
+  /**
+   * Whether this is the snapshot's final chunk.
+   *
+   * @generated from field: bool last = 3;
+   */
+  last: boolean;
+
+  /**
+   * Features with their global values (override counts are left 0; the
+   * overrides themselves come in `overrides`).
+   *
+   * @generated from field: repeated flagwire.v1.Feature features = 4;
+   */
+  features: Feature[];
+
+  /**
+   * Customer ids.
+   *
+   * @generated from field: repeated string customer_ids = 5;
+   */
+  customerIds: string[];
+
+  /**
+   * Users, after every customer they may refer to.
+   *
+   * @generated from field: repeated flagwire.v1.User users = 6;
+   */
+  users: User[];
+
+  /**
+   * Overrides, after every feature, customer and user they refer to.
+   *
+   * @generated from field: repeated flagwire.v1.Override overrides = 7;
+   */
+  overrides: Override[];
+};
+
+/**
+ * Describes the message flagwire.v1.SnapshotChunk.
+ * Use `create(SnapshotChunkSchema)` to create a new message.
+ */
+export const SnapshotChunkSchema: GenMessage<SnapshotChunk> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 43);
+
+/**
+ * One explicit override of a feature for a customer or a user.
+ *
+ * @generated from message flagwire.v1.Override
+ */
+export type Override = Message<"flagwire.v1.Override"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The customer or user the override applies to.
+   *
+   * @generated from field: flagwire.v1.Target target = 2;
+   */
+  target?: Target | undefined;
+
+  /**
+   * The value it sets.
+   *
+   * @generated from field: bool enabled = 3;
+   */
+  enabled: boolean;
+};
+
+/**
+ * Describes the message flagwire.v1.Override.
+ * Use `create(OverrideSchema)` to create a new message.
+ */
+export const OverrideSchema: GenMessage<Override> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 44);
+
+/**
+ * Proof of life of a stream, and where it stands.
+ *
+ * @generated from message flagwire.v1.Heartbeat
+ */
+export type Heartbeat = Message<"flagwire.v1.Heartbeat"> & {
+  /**
+   * Every change up to this revision has been sent on this stream (or
+   * filtered out).
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * When the server sent it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message flagwire.v1.Heartbeat.
+ * Use `create(HeartbeatSchema)` to create a new message.
+ */
+export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 45);
+
+/**
+ * Request of WatchEvaluation.
+ *
+ * @generated from message flagwire.v1.WatchEvaluationRequest
+ */
+export type WatchEvaluationRequest = Message<"flagwire.v1.WatchEvaluationRequest"> & {
+  /**
+   * The features to follow, by name: 1-1000 distinct known features.
+   *
+   * @generated from field: repeated string features = 1;
+   */
+  features: string[];
+
+  /**
+   * The customer in context; when empty, the user's own customer is used.
+   *
+   * @generated from field: string customer_id = 2;
+   */
+  customerId: string;
+
+  /**
+   * The user in context; may be empty.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message flagwire.v1.WatchEvaluationRequest.
+ * Use `create(WatchEvaluationRequestSchema)` to create a new message.
+ */
+export const WatchEvaluationRequestSchema: GenMessage<WatchEvaluationRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 46);
+
+/**
+ * One message of a WatchEvaluation stream: `evaluations` (and `revision`),
+ * or a `heartbeat`.
+ *
+ * @generated from message flagwire.v1.WatchEvaluationResponse
+ */
+export type WatchEvaluationResponse = Message<"flagwire.v1.WatchEvaluationResponse"> & {
+  /**
+   * On the first message, every requested feature; then only those whose
+   * value or reason changed.
+   *
+   * @generated from field: repeated flagwire.v1.FeatureEvaluation evaluations = 1;
+   */
+  evaluations: FeatureEvaluation[];
+
+  /**
+   * The revision these values reflect.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+
+  /**
+   * Set instead of `evaluations` while nothing changes.
+   *
+   * @generated from field: flagwire.v1.Heartbeat heartbeat = 3;
+   */
+  heartbeat?: Heartbeat | undefined;
+};
+
+/**
+ * Describes the message flagwire.v1.WatchEvaluationResponse.
+ * Use `create(WatchEvaluationResponseSchema)` to create a new message.
+ */
+export const WatchEvaluationResponseSchema: GenMessage<WatchEvaluationResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 47);
+
+/**
+ * The effective value of one feature for the watched context.
+ *
+ * @generated from message flagwire.v1.FeatureEvaluation
+ */
+export type FeatureEvaluation = Message<"flagwire.v1.FeatureEvaluation"> & {
+  /**
+   * The feature's name as requested (it is followed through renames).
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * Whether the feature is on for the context.
+   *
+   * @generated from field: bool enabled = 2;
+   */
+  enabled: boolean;
+
+  /**
+   * Which rule decided.
+   *
+   * @generated from field: flagwire.v1.EvaluationReason reason = 3;
+   */
+  reason: EvaluationReason;
+
+  /**
+   * The feature was deleted: `enabled` is false from now on, and nothing
+   * more is sent for it.
+   *
+   * @generated from field: bool deleted = 4;
+   */
+  deleted: boolean;
+};
+
+/**
+ * Describes the message flagwire.v1.FeatureEvaluation.
+ * Use `create(FeatureEvaluationSchema)` to create a new message.
+ */
+export const FeatureEvaluationSchema: GenMessage<FeatureEvaluation> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 48);
 
 /**
  * Why an evaluation came out the way it did.
@@ -1733,7 +2012,10 @@ export const FeatureFlagService: GenService<{
   /**
    * Streams changes as they are committed. With `since_revision`, first
    * replays every change after that revision, then continues live with no gap
-   * and no duplicate.
+   * and no duplicate. With `include_snapshot`, or when `since_revision` is older
+   * than the retained change log, first sends the whole state at one revision.
+   * A heartbeat follows as soon as the stream is current, then every few
+   * seconds.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.WatchChanges
    */
@@ -1741,6 +2023,18 @@ export const FeatureFlagService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchChangesRequestSchema;
     output: typeof WatchChangesResponseSchema;
+  },
+  /**
+   * Streams the effective value of some features for one context: first all
+   * of them, then one message each time any of them changes. Changes that
+   * leave every value as it was send nothing (heartbeats aside).
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.WatchEvaluation
+   */
+  watchEvaluation: {
+    methodKind: "server_streaming";
+    input: typeof WatchEvaluationRequestSchema;
+    output: typeof WatchEvaluationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_flagwire_v1_flags, 0);
