@@ -73,13 +73,14 @@ function unary<T>(client: grpc.Client, method: string, request: object, actor: s
 }
 
 /** A server stream read one message at a time, with a bounded wait for each. */
-function streamReader<T>(stream: grpc.ClientReadableStream<T>) {
+function streamReader<T>(stream: grpc.ClientReadableStream<T>, keep: (value: T) => boolean = () => true) {
   const buffered: T[] = [];
   const waiting: ((value: T) => void)[] = [];
   const status = new Promise<grpc.StatusObject>((resolve) => {
     stream.on("status", resolve);
   });
   stream.on("data", (value: T) => {
+    if (!keep(value)) return;
     const next = waiting.shift();
     if (next) next(value);
     else buffered.push(value);
@@ -122,7 +123,11 @@ let health: grpc.Client;
 
 const call = <T>(method: string, request: object, actor?: string) => unary<T>(flags, method, request, actor);
 const watch = (request: object) =>
-  streamReader((flags as unknown as Record<string, StreamMethod>).watchChanges!.call(flags, request) as grpc.ClientReadableStream<{ change: Change }>);
+  streamReader(
+    (flags as unknown as Record<string, StreamMethod>).watchChanges!.call(flags, request) as grpc.ClientReadableStream<{ change: Change }>,
+    // Heartbeats (proof of life) are checked in watch-streams.test.ts; these tests follow the changes.
+    (message) => message.change !== null,
+  );
 const listAllChanges = async (sinceRevision: string | number = 0): Promise<Change[]> => {
   const changes: Change[] = [];
   let pageToken = "";

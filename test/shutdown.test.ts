@@ -114,7 +114,8 @@ describe("server.close()", () => {
     const connectHttpWatch = drainConnectStream(ts.client("connect").watchChanges({ sinceRevision: 0n }), connectHttpReceived);
     await waitFor("three change watchers", () => ts?.server.engine.watcherCount === 3);
     await ts.client("grpc", "shutdown-test").createFeature({ name: "before-close" });
-    await waitFor("the change on every stream", () => rawWatch.events.length === 1 && connectGrpcReceived.length === 1 && connectHttpReceived.length === 1);
+    // Each stream first says it is current (a heartbeat), then carries the change.
+    await waitFor("the change on every stream", () => rawWatch.events.length === 2 && connectGrpcReceived.length === 2 && connectHttpReceived.length === 2);
 
     await closeInTime(ts.server);
 

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
-import { startServer } from "../server/start-server.js";
+import { startServer, type ServerOptions } from "../server/start-server.js";
 
 /** Defaults of `flagwire serve`; each can be set by flag or environment variable. */
 export const SERVE_DEFAULTS = {
@@ -31,8 +31,30 @@ export function serveCommand(): Command {
         .default(SERVE_DEFAULTS.shutdownDelayMs)
         .argParser(parseMilliseconds),
     )
+    .addOption(
+      new Option("--heartbeat-interval <seconds>", "how often watch streams get a heartbeat")
+        .env("FLAGWIRE_HEARTBEAT_INTERVAL")
+        .default(15)
+        .argParser((value) => parsePositive(value, "seconds")),
+    )
+    .addOption(
+      new Option("--watch-queue-limit <messages>", "messages a watcher may fall behind before it is cut off (RESOURCE_EXHAUSTED)")
+        .env("FLAGWIRE_WATCH_QUEUE_LIMIT")
+        .default(10_000)
+        .argParser((value) => parsePositive(value, "messages")),
+    )
+    .addOption(
+      new Option("--retain-revisions <count>", "keep at least the last <count> changes in the log (default: keep all)")
+        .env("FLAGWIRE_RETAIN_REVISIONS")
+        .argParser((value) => parsePositive(value, "revisions")),
+    )
+    .addOption(
+      new Option("--retain-days <days>", "keep at least the changes of the last <days> days (default: keep all)")
+        .env("FLAGWIRE_RETAIN_DAYS")
+        .argParser((value) => parsePositive(value, "days")),
+    )
     .addHelpText("after", "\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051")
-    .action(async (opts: { db: string; grpcListen: string; httpListen: string; logLevel: string; shutdownDelay: number | string }) => {
+    .action(async (opts: ServeOptions) => {
       const logger = createLogger({ level: opts.logLevel });
       const server = await startServer({
         dbPath: opts.db,
@@ -40,6 +62,9 @@ export function serveCommand(): Command {
         httpListen: opts.httpListen,
         logger,
         shutdownDelayMs: Number(opts.shutdownDelay),
+        heartbeatIntervalMs: Number(opts.heartbeatInterval) * 1000,
+        watchQueueLimit: Number(opts.watchQueueLimit),
+        retention: retentionOf(opts),
       });
       logger.info(
         {
@@ -67,6 +92,33 @@ export function serveCommand(): Command {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
+
+interface ServeOptions {
+  db: string;
+  grpcListen: string;
+  httpListen: string;
+  logLevel: string;
+  shutdownDelay: number | string;
+  heartbeatInterval: number | string;
+  watchQueueLimit: number | string;
+  retainRevisions?: number | string;
+  retainDays?: number | string;
+}
+
+/** Without either limit the log keeps everything: it is also the audit trail. */
+function retentionOf(opts: ServeOptions): ServerOptions["retention"] {
+  if (opts.retainRevisions === undefined && opts.retainDays === undefined) return undefined;
+  return {
+    revisions: opts.retainRevisions === undefined ? undefined : Number(opts.retainRevisions),
+    days: opts.retainDays === undefined ? undefined : Number(opts.retainDays),
+  };
+}
+
+function parsePositive(value: string, unit: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number of ${unit}`);
+  return number;
 }
 
 function parseMilliseconds(value: string): number {

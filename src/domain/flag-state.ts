@@ -42,6 +42,15 @@ export class FlagState {
   customerIds = new SortedIndex();
   userIds = new SortedIndex();
 
+  /** Empties the state, before a snapshot is loaded into it. */
+  clear(): void {
+    this.revision = 0;
+    this.features.clear();
+    this.customers.clear();
+    this.users.clear();
+    this.reindex();
+  }
+
   /** Rebuilds the sorted indexes after a bulk load that filled the Maps directly. */
   reindex(): void {
     this.featureNames = new SortedIndex(this.features.keys());

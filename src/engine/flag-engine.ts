@@ -1,10 +1,15 @@
 import type { Change, ChangeData } from "../domain/change.js";
+import { FeatureChangeFilter } from "../domain/change-filter.js";
 import { DomainError } from "../domain/domain-error.js";
+import type { EvaluationContext } from "../domain/evaluate.js";
 import type { FlagState } from "../domain/flag-state.js";
+import { checkFeatureName } from "../domain/identifiers.js";
 import { encodePageToken, invalidPageTokenMessage, type Page, type PageRequest } from "../domain/pagination.js";
 import { planChange } from "../domain/plan-change.js";
-import type { FlagStore } from "../store/flag-store.js";
-import { createChangeHub, type ChangeHubOptions, type Subscription } from "./change-hub.js";
+import { captureSnapshot, type SnapshotChunk } from "../domain/snapshot.js";
+import type { FlagReader, FlagStore, RetentionPolicy } from "../store/flag-store.js";
+import { createChangeHub, type ChangeHubOptions, type Heartbeat, type HubEvent, type Subscription } from "./change-hub.js";
+import { EvaluationWatch, MAX_WATCHED_FEATURES, type EvaluationUpdate } from "./evaluation-watch.js";
 import { flagQueries } from "./flag-queries.js";
 
 /** The outcome of a write: the committed change, or null when the write changed nothing. */
@@ -14,6 +19,25 @@ export interface MutationResult {
   revision: number;
 }
 
+/** A page of the change log, and how far back the log still reaches. */
+export interface ChangesPage extends Page<Change> {
+  /** Changes up to this revision were pruned by retention and are missing from the page; 0 when none. */
+  prunedThrough: number;
+}
+
+/** What a watcher asks for. */
+export interface WatchOptions {
+  /** Replay changes after this revision first; unset: only changes from now on. */
+  sinceRevision?: number | undefined;
+  /** Only changes of these features (followed through renames), plus customer and user changes. */
+  features?: readonly string[] | undefined;
+  /** Start with a snapshot of the whole state. */
+  includeSnapshot?: boolean | undefined;
+}
+
+/** What a watch stream carries. */
+export type WatchEvent = HubEvent | { readonly type: "snapshot"; readonly chunk: SnapshotChunk };
+
 /** Options of {@link createFlagEngine}. */
 export interface FlagEngineOptions {
   store: FlagStore;
@@ -22,6 +46,12 @@ export interface FlagEngineOptions {
   clock?: () => number;
   /** How often to look for changes committed by other processes on the same database; default 50 ms. */
   pollIntervalMs?: number;
+  /** How often watch streams get a heartbeat; default 15 s. */
+  heartbeatIntervalMs?: number;
+  /** Which changes the log keeps; default all. */
+  retention?: RetentionPolicy;
+  /** How often retention prunes the log; default 60 s (and once at start). */
+  pruneIntervalMs?: number;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -46,7 +76,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
       const batch = store.readChanges(state.revision, REPLAY_BATCH);
       for (const change of batch) {
         state.apply(change);
-        hub.publish(change);
+        hub.publish({ type: "change", change });
       }
       if (batch.length < REPLAY_BATCH) return;
     }
@@ -55,6 +85,24 @@ export function createFlagEngine(options: FlagEngineOptions) {
     if (store.changedElsewhere()) catchUp();
   }, options.pollIntervalMs ?? 50);
   poll.unref();
+  // One heartbeat object for all streams: a transport can encode it once.
+  const heartbeat = setInterval(() => {
+    if (hub.size > 0) hub.publish({ type: "heartbeat", revision: state.revision, at: clock() });
+  }, options.heartbeatIntervalMs ?? 15_000);
+  heartbeat.unref();
+  const retention = options.retention;
+  const prune = (): void => {
+    if (retention) store.pruneChanges(retention, clock());
+  };
+  prune();
+  const pruning = setInterval(() => {
+    try {
+      prune();
+    } catch {
+      // Pruning is housekeeping: a busy or failing database is retried on the next round.
+    }
+  }, options.pruneIntervalMs ?? 60_000);
+  pruning.unref();
 
   const engine = {
     ...flagQueriesBound(state),
@@ -82,13 +130,13 @@ export function createFlagEngine(options: FlagEngineOptions) {
       });
       if (change === null) return { change: null, revision: state.revision };
       state.apply(change);
-      hub.publish(change);
+      hub.publish({ type: "change", change });
       return { change, revision: change.revision };
     },
 
     /** Pages through the change log after `sinceRevision` (read from the store: history is not kept in memory). */
-    listChanges(sinceRevision: number, page: PageRequest): Page<Change> {
-      checkRevisionKnown(sinceRevision, state.revision);
+    listChanges(sinceRevision: number, page: PageRequest): ChangesPage {
+      checkRevisionKnown(sinceRevision, state.revision, store);
       let after = sinceRevision;
       if (page.after !== undefined) {
         const fromToken = Number(page.after);
@@ -100,38 +148,74 @@ export function createFlagEngine(options: FlagEngineOptions) {
       const rows = store.readChanges(after, page.size + 1);
       const items = rows.slice(0, page.size);
       const last = items[items.length - 1];
-      return { items, nextPageToken: rows.length > page.size && last ? encodePageToken("changes", String(last.revision)) : "" };
+      const nextPageToken = rows.length > page.size && last ? encodePageToken("changes", String(last.revision)) : "";
+      const prunedThrough = isPruned(rows, after, store) ? store.firstRetainedRevision() - 1 : 0;
+      return { items, nextPageToken, prunedThrough };
     },
 
     /**
-     * Streams changes: first those after `sinceRevision` (when given) from the log, then live ones, with
-     * no gap and no duplicate. Ends when `signal` aborts; fails with RESOURCE_EXHAUSTED when the reader
-     * falls too far behind, and with UNAVAILABLE when the engine closes.
+     * Streams a watcher's events: a snapshot when asked for (or when `sinceRevision` was pruned from the
+     * log), else the changes after `sinceRevision` from the log; then a heartbeat saying the stream is
+     * current; then live changes and periodic heartbeats, with no gap and no duplicate. Ends when
+     * `signal` aborts; fails with RESOURCE_EXHAUSTED when the reader falls too far behind, and with
+     * UNAVAILABLE when the engine closes.
      */
-    async *watch(sinceRevision: number | undefined, signal: AbortSignal): AsyncGenerator<Change> {
-      let last = sinceRevision ?? state.revision;
-      checkRevisionKnown(last, state.revision);
-      let subscription: Subscription;
-      for (;;) {
+    async *watch(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+      const filter = options.features?.length ? new FeatureChangeFilter(checkWatchedFeatures(options.features)) : undefined;
+      let last = options.sinceRevision ?? state.revision;
+      checkRevisionKnown(last, state.revision, store);
+      // Runs at publish time, in revision order, for replayed and live changes alike.
+      const select = (event: HubEvent): HubEvent | undefined => {
+        if (event.type === "heartbeat") return event.revision >= last ? event : undefined;
+        if (event.change.revision <= last) return undefined; // already replayed from the log
+        last = event.change.revision;
+        return filter && !filter.accepts(event.change) ? undefined : event;
+      };
+      let subscription: Subscription<HubEvent> | undefined;
+      let snapshot = options.includeSnapshot === true;
+      while (!snapshot) {
         // Reading the log and subscribing happen in one synchronous step: no commit can fall between them.
         const batch = store.readChanges(last, REPLAY_BATCH);
-        if (batch.length < REPLAY_BATCH) {
-          subscription = hub.subscribe(signal);
-          for (const change of batch) yield change;
-          last = batch[batch.length - 1]?.revision ?? last;
+        if (isPruned(batch, last, store)) {
+          snapshot = true; // the log no longer reaches back there: the whole state instead, never a gap
           break;
         }
-        for (const change of batch) {
+        const events = selectAll(batch, select);
+        const complete = batch.length < REPLAY_BATCH;
+        if (complete) subscription = hub.subscribe(select, { signal, position: last });
+        for (const event of events) {
           // At shutdown the stream must end with UNAVAILABLE, not look complete.
           if (watchesEnded) throw watchesEnded;
           if (signal.aborted) return;
-          yield change;
+          yield event;
         }
-        last = (batch[batch.length - 1] as Change).revision;
+        if (complete) break;
       }
-      for await (const change of subscription) {
-        if (change.revision > last) yield change;
+      if (snapshot) {
+        const chunks = captureSnapshot(state, filter?.features);
+        last = state.revision;
+        subscription = hub.subscribe(select, { signal, position: last });
+        for (const chunk of chunks) {
+          if (watchesEnded) throw watchesEnded;
+          if (signal.aborted) return;
+          yield { type: "snapshot", chunk };
+        }
       }
+      yield { type: "heartbeat", revision: last, at: clock() };
+      yield* subscription as Subscription<HubEvent>;
+    },
+
+    /**
+     * Streams the values of `features` for one context: all of them first, then those that each change
+     * alters, exact at its revision; heartbeats in between. Ends as {@link watch} does.
+     */
+    async *watchEvaluation(features: readonly string[], context: EvaluationContext, signal: AbortSignal): AsyncGenerator<EvaluationUpdate | Heartbeat> {
+      const watch = new EvaluationWatch(state, features, context);
+      const first = watch.initial();
+      const select = (event: HubEvent) => (event.type === "heartbeat" ? event : watch.onChange(event.change));
+      const subscription = hub.subscribe<EvaluationUpdate | Heartbeat>(select, { signal, position: first.revision });
+      yield first;
+      yield* subscription;
     },
 
     /** Number of open watch streams. */
@@ -154,6 +238,8 @@ export function createFlagEngine(options: FlagEngineOptions) {
       engine.endWatches();
       closed = true;
       clearInterval(poll);
+      clearInterval(heartbeat);
+      clearInterval(pruning);
       store.close();
     },
   };
@@ -179,8 +265,41 @@ function flagQueriesBound(state: FlagState) {
   };
 }
 
-/** Refuses a `since_revision` from the future: the client follows another database. */
-function checkRevisionKnown(revision: number, latest: number): void {
+/** Applies `select` to replayed changes, in order, right when they are read. */
+function selectAll(batch: Change[], select: (event: HubEvent) => HubEvent | undefined): HubEvent[] {
+  const events: HubEvent[] = [];
+  for (const change of batch) {
+    const event = select({ type: "change", change });
+    if (event) events.push(event);
+  }
+  return events;
+}
+
+/**
+ * Revisions are contiguous, so a batch that does not start right after `after` lost its start to
+ * pruning; an empty one did too when the log's latest revision lies beyond `after`.
+ */
+function isPruned(batch: Change[], after: number, store: FlagReader): boolean {
+  const first = batch[0];
+  return first === undefined ? after < store.latestRevision() : first.revision !== after + 1;
+}
+
+/** Validates a watch's feature filter: well-formed names, a bounded number. */
+function checkWatchedFeatures(features: readonly string[]): readonly string[] {
+  if (features.length > MAX_WATCHED_FEATURES) {
+    throw new DomainError("INVALID_ARGUMENT", `${features.length} features in the filter: name at most ${MAX_WATCHED_FEATURES}`);
+  }
+  for (const name of features) checkFeatureName(name, "feature in the filter");
+  return features;
+}
+
+/**
+ * Refuses a `since_revision` from the future: the client follows another database. The store is asked
+ * too, since another process may have committed what this one has not read yet.
+ */
+function checkRevisionKnown(revision: number, known: number, store: FlagReader): void {
+  if (revision <= known) return;
+  const latest = store.latestRevision();
   if (revision > latest) {
     throw new DomainError(
       "FAILED_PRECONDITION",

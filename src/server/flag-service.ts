@@ -2,14 +2,25 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
-import type { FlagEngine } from "../engine/flag-engine.js";
-import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
+import { create } from "@bufbuild/protobuf";
+import type { Heartbeat } from "../engine/change-hub.js";
+import type { FlagEngine, WatchEvent } from "../engine/flag-engine.js";
+import {
+  FeatureFlagService,
+  WatchChangesResponseSchema,
+  WatchEvaluationResponseSchema,
+  type Heartbeat as ProtoHeartbeat,
+  type WatchChangesResponse,
+} from "../../gen/flagwire/v1/flags_pb.js";
 import {
   REASON_TO_PROTO,
   changeToProto,
   customerToProto,
   featureToProto,
+  featureValueToProto,
   filterFromProto,
+  heartbeatToProto,
+  snapshotChunkToProto,
   targetFromProto,
   userToProto,
 } from "./proto-mapping.js";
@@ -30,6 +41,7 @@ export type FlagServiceEngine = Pick<
   | "listFeaturesForCustomer"
   | "listChanges"
   | "watch"
+  | "watchEvaluation"
 >;
 
 /** The request header that names who made a change; recorded in the change log. */
@@ -65,6 +77,30 @@ function revisionFromProto(revision: bigint): number {
     throw new DomainError("INVALID_ARGUMENT", `since_revision ${revision} is out of range: use 0 for the whole log, or a revision you received`);
   }
   return Number(revision);
+}
+
+// Every watcher receives the same event object from the hub: map each one once, so the transport can
+// also encode it once and write the same bytes to every stream.
+const watchResponses = new WeakMap<WatchEvent, WatchChangesResponse>();
+const heartbeats = new WeakMap<Heartbeat, ProtoHeartbeat>();
+
+function watchResponse(event: WatchEvent): WatchChangesResponse {
+  if (event.type === "snapshot") return create(WatchChangesResponseSchema, { snapshot: snapshotChunkToProto(event.chunk) });
+  let response = watchResponses.get(event);
+  if (!response) {
+    response =
+      event.type === "change"
+        ? create(WatchChangesResponseSchema, { change: changeToProto(event.change) })
+        : create(WatchChangesResponseSchema, { heartbeat: sharedHeartbeat(event) });
+    watchResponses.set(event, response);
+  }
+  return response;
+}
+
+function sharedHeartbeat(event: Heartbeat): ProtoHeartbeat {
+  let heartbeat = heartbeats.get(event);
+  if (!heartbeat) heartbeats.set(event, (heartbeat = heartbeatToProto(event)));
+  return heartbeat;
 }
 
 /**
@@ -153,17 +189,25 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const since = revisionFromProto(req.sinceRevision);
       const revision = revisionToProto(engine.revision);
       const page = engine.listChanges(since, toPageRequest("changes", req.pageSize, req.pageToken));
-      return { changes: page.items.map(changeToProto), nextPageToken: page.nextPageToken, revision };
+      return {
+        changes: page.items.map(changeToProto),
+        nextPageToken: page.nextPageToken,
+        revision,
+        prunedThroughRevision: revisionToProto(page.prunedThrough),
+      };
     },
     async *watchChanges(req, ctx) {
       const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);
-      for await (const change of engine.watch(since, ctx.signal)) {
-        yield { change: changeToProto(change) };
-      }
+      const options = { sinceRevision: since, features: req.features, includeSnapshot: req.includeSnapshot };
+      for await (const event of engine.watch(options, ctx.signal)) yield watchResponse(event);
     },
-    // eslint-disable-next-line require-yield
-    async *watchEvaluation() {
-      throw new DomainError("UNAVAILABLE", "WatchEvaluation is not served yet");
+    async *watchEvaluation(req, ctx) {
+      const context = { customerId: req.customerId, userId: req.userId };
+      for await (const event of engine.watchEvaluation(req.features, context, ctx.signal)) {
+        yield event.type === "heartbeat"
+          ? create(WatchEvaluationResponseSchema, { heartbeat: sharedHeartbeat(event) })
+          : { evaluations: event.values.map(featureValueToProto), revision: revisionToProto(event.revision) };
+      }
     },
   };
 }

@@ -4,6 +4,9 @@ import { changeTarget, type Change as DomainChange, type ChangeKind as DomainCha
 import { DomainError } from "../domain/domain-error.js";
 import type { Reason } from "../domain/evaluate.js";
 import type { CustomerRecord, FeatureRecord, UserRecord } from "../domain/flag-state.js";
+import type { SnapshotChunk as DomainSnapshotChunk } from "../domain/snapshot.js";
+import type { Heartbeat as DomainHeartbeat } from "../engine/change-hub.js";
+import type { FeatureValue } from "../engine/evaluation-watch.js";
 import type { CustomerFeatureFilter as DomainFilter } from "../engine/flag-queries.js";
 import {
   ChangeKind,
@@ -11,10 +14,17 @@ import {
   CustomerFeatureFilter,
   CustomerSchema,
   EvaluationReason,
+  FeatureEvaluationSchema,
   FeatureSchema,
+  HeartbeatSchema,
+  OverrideSchema,
+  SnapshotChunkSchema,
   TargetSchema,
   UserSchema,
   type Change,
+  type FeatureEvaluation,
+  type Heartbeat,
+  type SnapshotChunk,
   type Customer,
   type Feature,
   type Target,
@@ -123,4 +133,46 @@ export function changeToProto(change: DomainChange): Change {
   const target = changeTarget(change);
   if (target) message.target = create(TargetSchema, { kind: targetToProto(target) });
   return message;
+}
+
+/** A snapshot chunk as the contract shows it; features carry no override counts (the overrides follow). */
+export function snapshotChunkToProto(chunk: DomainSnapshotChunk): SnapshotChunk {
+  return create(SnapshotChunkSchema, {
+    revision: BigInt(chunk.revision),
+    index: chunk.index,
+    last: chunk.last,
+    features: chunk.features.map((feature) =>
+      create(FeatureSchema, {
+        name: feature.name,
+        enabled: feature.enabled,
+        description: feature.description,
+        createTime: timestampFromMs(feature.createdAt),
+        updateTime: timestampFromMs(feature.updatedAt),
+      }),
+    ),
+    customerIds: chunk.customerIds,
+    users: chunk.users.map(userToProto),
+    overrides: chunk.overrides.map((override) =>
+      create(OverrideSchema, {
+        feature: override.feature,
+        target: create(TargetSchema, { kind: targetToProto(override.target) }),
+        enabled: override.enabled,
+      }),
+    ),
+  });
+}
+
+/** A heartbeat as the contract shows it. */
+export function heartbeatToProto(heartbeat: DomainHeartbeat): Heartbeat {
+  return create(HeartbeatSchema, { revision: BigInt(heartbeat.revision), time: timestampFromMs(heartbeat.at) });
+}
+
+/** One watched feature's value; a deleted feature has no reason. */
+export function featureValueToProto(value: FeatureValue): FeatureEvaluation {
+  return create(FeatureEvaluationSchema, {
+    feature: value.feature,
+    enabled: value.enabled,
+    reason: value.reason === null ? EvaluationReason.UNSPECIFIED : REASON_TO_PROTO[value.reason],
+    deleted: value.deleted,
+  });
 }

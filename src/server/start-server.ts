@@ -8,6 +8,7 @@ import {
   ServerReflection as ServerReflectionV1alpha,
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
+import type { RetentionPolicy } from "../store/flag-store.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { createFlagService } from "./flag-service.js";
 import { createGrpcService } from "./grpc/create-grpc-service.js";
@@ -36,8 +37,12 @@ export interface ServerOptions {
    * health move traffic away first; default 0.
    */
   shutdownDelayMs?: number;
-  /** Changes a watcher may have queued before it is cut off; default 10,000. */
+  /** Messages a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
+  /** How often watch streams get a heartbeat; default 15,000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Which changes the log keeps; default all. */
+  retention?: RetentionPolicy;
 }
 
 /** A running flagwire server. */
@@ -63,7 +68,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   const graceMs = options.shutdownGraceMs ?? 5000;
   const store = openSqliteStore({ path: options.dbPath });
-  const engine = createFlagEngine({ store, hub: { maxQueue: options.watchQueueLimit ?? 10_000 } });
+  const engine = createFlagEngine({
+    store,
+    hub: { maxQueue: options.watchQueueLimit ?? 10_000 },
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    retention: options.retention,
+  });
   const shutdown = new AbortController();
   const impl = interceptService(FeatureFlagService, createFlagService(engine), { logger });
 

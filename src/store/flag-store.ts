@@ -9,6 +9,19 @@ export interface FlagReader {
   readChanges(afterRevision: number, limit: number): Change[];
   /** The latest committed revision; 0 for an empty log. */
   latestRevision(): number;
+  /** The oldest revision the log still holds; latestRevision() + 1 when retention pruned it all. */
+  firstRetainedRevision(): number;
+}
+
+/**
+ * Which changes the log keeps: a change is pruned only when it is outside every limit that is set
+ * (older than the last `revisions` AND older than `days`), and never the latest one.
+ */
+export interface RetentionPolicy {
+  /** Keep at least the last this many revisions. */
+  revisions?: number | undefined;
+  /** Keep at least the changes of the last this many days. */
+  days?: number | undefined;
 }
 
 /** Writes inside a {@link FlagStore.write} transaction. */
@@ -24,6 +37,8 @@ export interface FlagStore extends FlagReader {
    * when `fn` returns (rolls back when it throws). Reads inside `fn` see every change committed before.
    */
   write<T>(fn: (writer: ChangeWriter) => T): T;
+  /** Deletes the changes `policy` lets go (none when it sets no limit); returns how many. */
+  pruneChanges(policy: RetentionPolicy, now: number): number;
   /** True when another process committed to the database since the last call: time to read the log. */
   changedElsewhere(): boolean;
   /** Closes the database; the store must not be used afterwards. */

@@ -103,6 +103,17 @@ function encode(schema: DescMessage, value: unknown): Uint8Array {
   return toBinary(schema, create(schema, value as never));
 }
 
+// A broadcast (a change fanned out to every watcher) is one message object yielded to many streams:
+// encode it once. Messages are never mutated once yielded, so the bytes stay right.
+const encodedMessages = new WeakMap<object, Uint8Array>();
+
+function encodeShared(schema: DescMessage, value: unknown): Uint8Array {
+  if (typeof value !== "object" || value === null) return encode(schema, value);
+  let bytes = encodedMessages.get(value);
+  if (!bytes) encodedMessages.set(value, (bytes = encode(schema, value)));
+  return bytes;
+}
+
 /** Turns anything thrown by a handler into a grpc-js status. */
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const error = ConnectError.from(err);
@@ -257,7 +268,7 @@ async function writeAll(
       sendHeaderIfSet(call, context);
       first = false;
     }
-    if (!call.write(encode(schema, value))) await drainedOrCancelled(call);
+    if (!call.write(encodeShared(schema, value))) await drainedOrCancelled(call);
   }
 }
 

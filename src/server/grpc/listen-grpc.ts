@@ -36,7 +36,12 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
     port,
     close(graceMs) {
       return new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        // forceShutdown destroys every session, but grpc-js may never call tryShutdown's callback for a
+        // session whose client cancelled a stream while data was in flight: resolve on the force itself.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();

@@ -98,6 +98,22 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       return (sql.readChanges.all(afterRevision, limit) as ChangeRow[]).map(toChange);
     },
     latestRevision: () => latestRevision(sql),
+    firstRetainedRevision() {
+      const first = sql.firstRevision.get() as number | undefined;
+      return first ?? latestRevision(sql) + 1;
+    },
+    pruneChanges(policy, now) {
+      if (policy.revisions === undefined && policy.days === undefined) return 0;
+      const latest = latestRevision(sql);
+      // Never the latest change: the log's AUTOINCREMENT sequence keeps counting, but a reader needs one row to see where it stands.
+      const throughRevision = latest - Math.max(1, policy.revisions ?? 1);
+      const before = policy.days === undefined ? Number.MAX_SAFE_INTEGER : now - policy.days * 86_400_000;
+      try {
+        return db.transaction(() => sql.pruneChanges.run(throughRevision, before).changes).immediate();
+      } catch (err) {
+        throw toDomainError(err);
+      }
+    },
     close() {
       if (db.open) db.close();
     },
@@ -172,6 +188,8 @@ function prepareStatements(db: Database.Database) {
       "SELECT revision, at, actor, data FROM changes WHERE revision > ? ORDER BY revision LIMIT ?",
     ),
     latestRevision: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").pluck(),
+    firstRevision: db.prepare("SELECT revision FROM changes ORDER BY revision LIMIT 1").pluck(),
+    pruneChanges: db.prepare("DELETE FROM changes WHERE revision <= ? AND at < ?"),
     dataVersion: db.prepare("PRAGMA data_version").pluck(),
     allFeatures: db.prepare("SELECT id, name, enabled, description, created_at, updated_at FROM features").raw(),
     allCustomers: db.prepare("SELECT id, created_at FROM customers").raw(),
