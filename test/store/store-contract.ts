@@ -49,7 +49,7 @@ function randomWrite(next: () => number): ChangeData {
   const userId = pick(["u1", "u2", "u3"]);
   const target = next() < 0.5 ? ({ kind: "customer", id: customerId } as const) : ({ kind: "user", id: userId } as const);
   return pick<ChangeData>([
-    { kind: "feature.created", feature, enabled: next() < 0.5, description: `about ${feature}` },
+    { kind: "feature.created", feature, enabled: next() < 0.5, description: `about ${feature}`, salt: `salt-${feature}` },
     { kind: "feature.renamed", feature, newName: pick(["a", "b", "c"]) },
     { kind: "feature.deleted", feature },
     { kind: "feature.enabled_set", feature, enabled: next() < 0.5 },

@@ -50,7 +50,7 @@ describe("evaluateFeature: which ids count", () => {
   );
 
   it.each(cases)("global=$global customer=$customer user=$user ctx=$ctx", ({ global, customer, user, ctx, sees }) => {
-    const changes: ChangeData[] = [...base, { kind: "feature.created", feature: "f", enabled: global, description: "" }];
+    const changes: ChangeData[] = [...base, { kind: "feature.created", feature: "f", enabled: global, description: "", salt: "s" }];
     if (customer !== undefined) {
       changes.push({ kind: "override.set", feature: "f", target: { kind: "customer", id: "101" }, enabled: customer });
     }

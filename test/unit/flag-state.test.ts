@@ -9,8 +9,8 @@ function stateWith(...changes: ChangeData[]): FlagState {
 }
 
 const seeded: ChangeData[] = [
-  { kind: "feature.created", feature: "a", enabled: false, description: "" },
-  { kind: "feature.created", feature: "b", enabled: true, description: "" },
+  { kind: "feature.created", feature: "a", enabled: false, description: "", salt: "s" },
+  { kind: "feature.created", feature: "b", enabled: true, description: "", salt: "s" },
   { kind: "customer.created", customerId: "101" },
   { kind: "customer.created", customerId: "202" },
   { kind: "user.created", userId: "u1", customerId: "101" },

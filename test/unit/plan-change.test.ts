@@ -6,7 +6,7 @@ import { planChange } from "../../src/domain/plan-change.js";
 
 const state = new FlagState();
 [
-  { kind: "feature.created", feature: "dashboard", enabled: true, description: "" },
+  { kind: "feature.created", feature: "dashboard", enabled: true, description: "", salt: "s" },
   { kind: "customer.created", customerId: "101" },
   { kind: "user.created", userId: "456", customerId: "101" },
   { kind: "override.set", feature: "dashboard", target: { kind: "customer", id: "101" }, enabled: false },
@@ -25,10 +25,10 @@ describe("planChange: writes that change nothing append nothing", () => {
 
 describe("planChange: refused writes", () => {
   it.each<[ChangeData, string, RegExp]>([
-    [{ kind: "feature.created", feature: "dashboard", enabled: false, description: "" }, "ALREADY_EXISTS", /feature "dashboard" already exists/],
-    [{ kind: "feature.created", feature: "", enabled: false, description: "" }, "INVALID_ARGUMENT", /feature name is empty/],
-    [{ kind: "feature.created", feature: "a b", enabled: false, description: "" }, "INVALID_ARGUMENT", /"a b" is invalid: use 1-128/],
-    [{ kind: "feature.created", feature: "x".repeat(129), enabled: false, description: "" }, "INVALID_ARGUMENT", /129 characters/],
+    [{ kind: "feature.created", feature: "dashboard", enabled: false, description: "", salt: "s" }, "ALREADY_EXISTS", /feature "dashboard" already exists/],
+    [{ kind: "feature.created", feature: "", enabled: false, description: "", salt: "s" }, "INVALID_ARGUMENT", /feature name is empty/],
+    [{ kind: "feature.created", feature: "a b", enabled: false, description: "", salt: "s" }, "INVALID_ARGUMENT", /"a b" is invalid: use 1-128/],
+    [{ kind: "feature.created", feature: "x".repeat(129), enabled: false, description: "", salt: "s" }, "INVALID_ARGUMENT", /129 characters/],
     [{ kind: "feature.enabled_set", feature: "nope", enabled: true }, "NOT_FOUND", /feature "nope" not found/],
     [{ kind: "customer.created", customerId: "101" }, "ALREADY_EXISTS", /customer "101" already exists/],
     [{ kind: "customer.created", customerId: "has space" }, "INVALID_ARGUMENT", /customer id "has space" is invalid/],
