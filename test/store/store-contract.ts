@@ -211,6 +211,18 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       expect(store.loadState().features.get("b")).toMatchObject({ salt: "salt-b", rollout: { basisPoints: 2500, stickiness: "customer" } });
     });
 
+    it("one bulk membership change of 10,000 ids commits as one change row and loads back whole", () => {
+      const customerIds = Array.from({ length: 6000 }, (_, i) => `c${i}`);
+      const userIds = Array.from({ length: 4000 }, (_, i) => `u${i}`);
+      store.write((w) => w.append({ kind: "segment.created", segment: "big" }, null, 1));
+      const change = store.write((w) => w.append({ kind: "segment.members_added", segment: "big", customerIds, userIds }, null, 2));
+      expect(store.readChanges(1, 10)).toEqual([change]);
+      const loaded = store.loadState().segments.get("big");
+      expect([loaded?.customerIds.size, loaded?.userIds.size]).toEqual([6000, 4000]);
+      store.write((w) => w.append({ kind: "segment.members_removed", segment: "big", customerIds: customerIds.slice(1), userIds }, null, 3));
+      expect([...store.loadState().segmentMemberships()]).toEqual([{ segment: "big", member: { kind: "customer", id: "c0" } }]);
+    });
+
     const randomKinds = new Set<string>();
     it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", (seed) => {
       const next = random(seed);
