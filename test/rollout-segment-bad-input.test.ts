@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { RolloutStickiness } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
+import { expecting, outcomeOf, type RefusalRow } from "./support/refusal-table.js";
 import { dumpStateWithSegments } from "./support/segment-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -9,23 +10,6 @@ import { startTestServer, type TestServer } from "./support/test-server.js";
 // the message names the offending value and the rule, and that the whole observable state (segments and their
 // members included) is exactly as it was.
 
-interface Row {
-  rpc: string;
-  input: string;
-  code: Code;
-  message: RegExp;
-  call: (client: FlagClient) => Promise<unknown>;
-}
-
-const expecting =
-  (code: Code) =>
-  (rpc: string, input: string, message: RegExp | string, call: Row["call"]): Row => ({
-    rpc,
-    input,
-    code,
-    message: typeof message === "string" ? new RegExp(message) : message,
-    call,
-  });
 const invalid = expecting(Code.InvalidArgument);
 const notFound = expecting(Code.NotFound);
 const exists = expecting(Code.AlreadyExists);
@@ -36,7 +20,7 @@ const ids = (count: number, prefix = "id") => Array.from({ length: count }, (_, 
 /** 10,001 ids of a real customer: a valid call but for its size (the limit counts the ids sent). */
 const TOO_MANY: string[] = Array(10_001).fill("101");
 
-const rows: Row[] = [
+const rows: RefusalRow[] = [
   // Rollouts.
   invalid("SetRollout", "basis_points 10001", /basis_points 10001 is out of range: use 0-10000 \(0\.00%-100\.00%; 2500 is 25%\)/, (c) =>
     c.setRollout({ feature: "dashboard", rollout: { basisPoints: 10_001 } }),
@@ -135,16 +119,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ts?.close();
 });
-
-async function outcomeOf(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-    return { code: "resolved", message: "" };
-  } catch (err) {
-    const error = ConnectError.from(err);
-    return { code: Code[error.code], message: error.rawMessage };
-  }
-}
 
 describe.each(["connect", "grpc"] as const)("rollout, segment and bulk-evaluation bad input over %s", (protocol) => {
   for (const { rpc, input, code, message, call } of rows) {

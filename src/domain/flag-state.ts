@@ -151,12 +151,9 @@ export class FlagState {
       case "feature.renamed": {
         const feature = this.features.get(change.feature);
         if (!feature) break;
-        this.features.delete(change.feature);
-        this.featureNames.delete(change.feature);
+        rekey(this.features, this.featureNames, change.feature, change.newName, feature);
         feature.name = change.newName;
         feature.updatedAt = change.at;
-        this.features.set(change.newName, feature);
-        this.featureNames.insert(change.newName);
         break;
       }
       case "feature.deleted": {
@@ -221,12 +218,9 @@ export class FlagState {
       case "segment.renamed": {
         const segment = this.segments.get(change.segment);
         if (!segment) return;
-        this.segments.delete(change.segment);
-        this.segmentNames.delete(change.segment);
+        rekey(this.segments, this.segmentNames, change.segment, change.newName, segment);
         segment.name = change.newName;
         segment.outcomes = segmentOutcomes(change.newName);
-        this.segments.set(change.newName, segment);
-        this.segmentNames.insert(change.newName);
         return;
       }
       case "segment.deleted": {
@@ -286,4 +280,12 @@ export class FlagState {
 function updateSet(set: Set<string>, ids: readonly string[], add: boolean): void {
   if (add) for (const id of ids) set.add(id);
   else for (const id of ids) set.delete(id);
+}
+
+/** Moves a renamed record to its new key, in its Map and its sorted index. */
+function rekey<T>(records: Map<string, T>, index: SortedIndex, from: string, to: string, record: T): void {
+  records.delete(from);
+  index.delete(from);
+  records.set(to, record);
+  index.insert(to);
 }

@@ -3,6 +3,7 @@ import type { ChangeData } from "../../src/domain/change.js";
 import { FlagState } from "../../src/domain/flag-state.js";
 import { planChange } from "../../src/domain/plan-change.js";
 import type { FlagStore } from "../../src/store/flag-store.js";
+import { seededRandom as random } from "../support/seeded-random.js";
 
 /** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
 export interface StoreFactory {
@@ -31,18 +32,6 @@ function picture(state: FlagState) {
     segmentMembers: [...state.segmentMemberships()],
     segmentRules: [...state.segmentRules()],
     indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all, state.segmentNames.all],
-  };
-}
-
-/** A deterministic pseudo-random generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0; // mulberry32
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -2,24 +2,13 @@ import { describe, expect, it } from "vitest";
 import { x86 } from "murmurhash3js-revisited";
 import { murmur3 } from "../../src/domain/murmur3.js";
 import { BUCKETS, bucketOf } from "../../src/domain/rollout.js";
+import { seededRandom as random } from "../support/seeded-random.js";
 
 // The bucketing contract: MurmurHash3 x86 32-bit, seed 0, of the UTF-8 bytes of `<salt>:<id>`, modulo 10000.
 // Our implementation is checked against an independent one from npm (murmurhash3js-revisited, used only here).
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");
 const reference = (text: string, seed = 0) => x86.hash32(utf8(text), seed);
-
-/** A deterministic pseudo-random generator (mulberry32), so that every run checks the same ids. */
-function random(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct UUID-shaped ids. */
 function randomIds(count: number, seed: number): string[] {
