@@ -1354,7 +1354,8 @@ export type Change = Message<"flagwire.v1.Change"> & {
   kind: ChangeKind;
 
   /**
-   * The feature concerned (its name at the time); empty for customer and user changes.
+   * The feature concerned (its name at the time); empty for customer, user
+   * and segment changes other than segment rules.
    *
    * @generated from field: string feature = 4;
    */
@@ -2813,7 +2814,9 @@ export enum CustomerFeatureFilter {
   UNSPECIFIED = 0,
 
   /**
-   * Customers for which the feature is on: their override, else the global value.
+   * Customers for which the feature is on at customer level: evaluated for a
+   * context of the customer alone (its override, its segments, a by-customer
+   * rollout, else the global value; a by-user rollout cannot apply).
    *
    * @generated from enum value: CUSTOMER_FEATURE_FILTER_ENABLED = 1;
    */
@@ -2868,7 +2871,7 @@ export enum ChangeKind {
   FEATURE_RENAMED = 2,
 
   /**
-   * A feature and all its overrides were deleted.
+   * A feature and all its overrides and segment rules were deleted.
    *
    * @generated from enum value: CHANGE_KIND_FEATURE_DELETED = 3;
    */
@@ -2889,7 +2892,8 @@ export enum ChangeKind {
   CUSTOMER_CREATED = 5,
 
   /**
-   * A customer, its overrides, its users and their overrides were deleted.
+   * A customer, its overrides, its users and their overrides were deleted,
+   * and their segment memberships.
    *
    * @generated from enum value: CHANGE_KIND_CUSTOMER_DELETED = 6;
    */
@@ -2903,7 +2907,7 @@ export enum ChangeKind {
   USER_CREATED = 7,
 
   /**
-   * A user and its overrides were deleted.
+   * A user, its overrides and its segment memberships were deleted.
    *
    * @generated from enum value: CHANGE_KIND_USER_DELETED = 8;
    */
@@ -3057,7 +3061,7 @@ export const FeatureFlagService: GenService<{
     output: typeof RenameFeatureResponseSchema;
   },
   /**
-   * Deletes a feature and all of its overrides.
+   * Deletes a feature, all of its overrides and its segment rules.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteFeature
    */
@@ -3088,7 +3092,8 @@ export const FeatureFlagService: GenService<{
     output: typeof CreateCustomerResponseSchema;
   },
   /**
-   * Deletes a customer, its overrides, its users and their overrides.
+   * Deletes a customer, its overrides, its users and their overrides, and
+   * their segment memberships.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteCustomer
    */
@@ -3118,7 +3123,7 @@ export const FeatureFlagService: GenService<{
     output: typeof CreateUserResponseSchema;
   },
   /**
-   * Deletes a user and its overrides.
+   * Deletes a user, its overrides and its segment memberships.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteUser
    */
@@ -3185,7 +3190,7 @@ export const FeatureFlagService: GenService<{
   },
   /**
    * Lists the features that are on for a customer (effective value at
-   * customer level), ordered by name.
+   * customer level, as for CUSTOMER_FEATURE_FILTER_ENABLED), ordered by name.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.ListFeaturesForCustomer
    */
