@@ -2,7 +2,7 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
   CustomerFeatureFilter,
@@ -11,6 +11,7 @@ import {
 } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
 import { envelope, postConnect, postConnectStream, postGrpcWeb, SERVICE, type WireOutcome } from "./support/raw-http.js";
+import { expecting, outcomeOf, type RefusalRow } from "./support/refusal-table.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -26,24 +27,8 @@ const ID_RULE = String.raw`use 1-128 letters, digits, '\.', '_', ':', '@' or '-'
 /** Filled in beforeAll: genuine tokens, to be replayed on a list they do not belong to. */
 const tokens = { ListCustomers: "", ListFeatures: "" };
 
-interface Row {
-  rpc: string;
-  input: string;
-  code: Code;
-  message: RegExp;
-  call: (client: FlagClient) => Promise<unknown>;
-}
+type Row = RefusalRow;
 
-/** A row builder per expected code, so each row reads: RPC, what is wrong, the message it must get, the call. */
-const expecting =
-  (code: Code) =>
-  (rpc: string, input: string, message: RegExp | string, call: Row["call"]): Row => ({
-    rpc,
-    input,
-    code,
-    message: typeof message === "string" ? new RegExp(message) : message,
-    call,
-  });
 const invalid = expecting(Code.InvalidArgument);
 const notFound = expecting(Code.NotFound);
 const exists = expecting(Code.AlreadyExists);
@@ -181,17 +166,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ts?.close();
 });
-
-/** What a call came to: its status code and message, or "resolved" when it was not refused. */
-async function outcomeOf(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    const response = await call;
-    return { code: "resolved", message: String(response) };
-  } catch (err) {
-    const error = ConnectError.from(err);
-    return { code: Code[error.code], message: error.rawMessage };
-  }
-}
 
 describe.each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
   for (const { rpc, input, code, message, call } of [...rpcRows, ...pageRows]) {

@@ -186,13 +186,13 @@ describe("FeatureFlagService over @grpc/grpc-js + @grpc/proto-loader", () => {
     ["nobody", {}, true, "EVALUATION_REASON_DEFAULT"],
   ])("evaluates dashboard for %s", async (_, context, enabled, reason) => {
     const result = await call<{ enabled: boolean; reason: string } & Revisioned>("evaluate", { feature: "dashboard", ...context });
-    expect(result).toEqual({ enabled, reason, revision: "10" });
+    expect(result).toEqual({ enabled, reason, segment: "", revision: "10" });
   });
 
   it("lets a user override beat its customer's", async () => {
     expect(await call<Revisioned>("setOverride", { feature: "dashboard", target: { userId: "456" }, enabled: true })).toEqual({ revision: "11" });
     for (const context of [{ userId: "456" }, { userId: "456", customerId: "101" }]) {
-      expect(await call("evaluate", { feature: "dashboard", ...context })).toEqual({ enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", revision: "11" });
+      expect(await call("evaluate", { feature: "dashboard", ...context })).toEqual({ enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", segment: "", revision: "11" });
     }
   });
 
@@ -225,7 +225,7 @@ describe("FeatureFlagService over @grpc/grpc-js + @grpc/proto-loader", () => {
 
   it("clears an override, and clearing it again changes nothing", async () => {
     expect(await call("clearOverride", { feature: "dashboard-v2", target: { userId: "456" } })).toEqual({ revision: "13" });
-    expect(await call("evaluate", { feature: "dashboard-v2", userId: "456" })).toEqual({ enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", revision: "13" });
+    expect(await call("evaluate", { feature: "dashboard-v2", userId: "456" })).toEqual({ enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", segment: "", revision: "13" });
     expect(await call("clearOverride", { feature: "dashboard-v2", target: { userId: "456" } })).toEqual({ revision: "13" });
   });
 

@@ -59,7 +59,7 @@ function mutate(data: Parameters<TestServer["server"]["engine"]["mutate"]>[0]): 
 describe("WatchChanges heartbeats", () => {
   it("says when the stream is current, then keeps saying so while nothing happens", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 100 });
-    const revision = mutate({ kind: "feature.created", feature: "a", enabled: false, description: "" });
+    const revision = mutate({ kind: "feature.created", feature: "a", enabled: false, description: "", salt: "s" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({ sinceRevision: 0n }, { signal: abort.signal }));
     // The replay, then "current at revision 1", then periodic heartbeats at the same revision.
@@ -90,7 +90,7 @@ describe("WatchChanges snapshots", () => {
   /** A state large enough for several chunks: 3 features, 1,500 customers, 600 users, 700 overrides. */
   function seed(): ChangeData[] {
     const changes: ChangeData[] = [];
-    for (const name of ["alpha", "beta", "gamma"]) changes.push({ kind: "feature.created", feature: name, enabled: name === "beta", description: `${name} flag` });
+    for (const name of ["alpha", "beta", "gamma"]) changes.push({ kind: "feature.created", feature: name, enabled: name === "beta", description: `${name} flag`, salt: "s" });
     for (let i = 0; i < 1_500; i++) changes.push({ kind: "customer.created", customerId: `c${i}` });
     for (let i = 0; i < 600; i++) changes.push({ kind: "user.created", userId: `u${i}`, customerId: i % 3 === 0 ? null : `c${i}` });
     for (let i = 0; i < 400; i++) changes.push({ kind: "override.set", feature: "alpha", target: { kind: "customer", id: `c${i}` }, enabled: i % 2 === 0 });
@@ -175,8 +175,8 @@ describe("WatchChanges feature filter", () => {
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({ sinceRevision: 0n, features: ["checkout"] }, { signal: abort.signal }));
     expect(summary(await stream.next())).toEqual(["heartbeat", 0]);
-    mutate({ kind: "feature.created", feature: "checkout", enabled: false, description: "" }); // 1 in
-    mutate({ kind: "feature.created", feature: "search", enabled: false, description: "" }); // 2 out
+    mutate({ kind: "feature.created", feature: "checkout", enabled: false, description: "", salt: "s" }); // 1 in
+    mutate({ kind: "feature.created", feature: "search", enabled: false, description: "", salt: "s" }); // 2 out
     mutate({ kind: "customer.created", customerId: "c1" }); // 3 in
     mutate({ kind: "override.set", feature: "search", target: { kind: "customer", id: "c1" }, enabled: true }); // 4 out
     mutate({ kind: "feature.renamed", feature: "checkout", newName: "checkout-v2" }); // 5 in
@@ -300,7 +300,7 @@ describe("a watcher that stops reading", () => {
 
   it("is cut off with RESOURCE_EXHAUSTED naming where to resume, while writers and readers go on", async () => {
     ts = await startTestServer({ watchQueueLimit: 20, heartbeatIntervalMs: 60_000 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "" });
+    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
     for (let i = 0; i < 10; i++) mutate({ kind: "customer.created", customerId: `c${i}` });
     const stalled = stalledWatch(ts.server.grpcPort);
     try {
@@ -340,7 +340,7 @@ describe("a watcher that stops reading", () => {
 describe("writers in another process", () => {
   it("reach this server's snapshot and watchers by tailing the change log", async () => {
     ts = await startTestServer();
-    mutate({ kind: "feature.created", feature: "shared", enabled: false, description: "" });
+    mutate({ kind: "feature.created", feature: "shared", enabled: false, description: "", salt: "s" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({}, { signal: abort.signal }));
     await stream.next(); // current
@@ -387,16 +387,16 @@ describe("WatchEvaluation", () => {
     ["customer override under the user's", { kind: "override.cleared", feature: "f2", target: { kind: "customer", id: "c1" } }, []],
     ["same user override again", { kind: "override.set", feature: "f2", target: { kind: "user", id: "u1" }, enabled: true }, []],
     ["other feature's global", { kind: "feature.enabled_set", feature: "g", enabled: false }, [["g", "off", "DEFAULT"]]],
-    ["unwatched feature", { kind: "feature.created", feature: "h", enabled: true, description: "" }, []],
+    ["unwatched feature", { kind: "feature.created", feature: "h", enabled: true, description: "", salt: "s" }, []],
     ["user deleted: its overrides go", { kind: "user.deleted", userId: "u1" }, [["f", "off", "DEFAULT"]]],
     ["feature deleted", { kind: "feature.deleted", feature: "g" }, [["g", "deleted", "UNSPECIFIED"]]],
-    ["deleted feature's name reused", { kind: "feature.created", feature: "g", enabled: true, description: "" }, []],
+    ["deleted feature's name reused", { kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" }, []],
   ];
 
   it("sends every value first, then exactly the values each change alters", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 25 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "" });
-    mutate({ kind: "feature.created", feature: "g", enabled: true, description: "" });
+    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
+    mutate({ kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" });
     for (const id of ["c1", "c2"]) mutate({ kind: "customer.created", customerId: id });
     for (const id of ["u1", "u2"]) mutate({ kind: "user.created", userId: id, customerId: "c1" });
     const abort = new AbortController();
@@ -424,7 +424,7 @@ describe("WatchEvaluation", () => {
 
   it("follows the user's own customer when no customer is given", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 25 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "" });
+    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
     mutate({ kind: "customer.created", customerId: "c1" });
     const abort = new AbortController();
     const stream = readStream(ts.client("connect").watchEvaluation({ features: ["f"], userId: "u-later" }, { signal: abort.signal }));
@@ -441,7 +441,7 @@ describe("WatchEvaluation", () => {
 
   it("refuses what it cannot follow, naming the problem", async () => {
     ts = await startTestServer();
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "" });
+    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
     const flags = ts.client("grpc");
     const first = async (request: Parameters<FlagClient["watchEvaluation"]>[0]) => {
       for await (const message of flags.watchEvaluation(request)) return message;

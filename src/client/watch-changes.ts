@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { WatchChangesResponse } from "../../gen/flagwire/v1/flags_pb.js";
+import { FeatureChangeFilter } from "../domain/change-filter.js";
+import { ChangeKind, type WatchChangesResponse } from "../../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "./create-flag-client.js";
+import { changeFromProto } from "./from-proto.js";
 
 /** Options of {@link watchChanges}. */
 export interface WatchChangesOptions {
@@ -51,6 +53,8 @@ export async function* watchChanges(client: FlagClient, options: WatchChangesOpt
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const signal = options.signal;
   let resumeFrom = options.sinceRevision;
+  // The server follows filtered features through renames; a resumed stream must ask for the new names.
+  const filter = options.features?.length ? new FeatureChangeFilter(options.features) : undefined;
   let wantSnapshot = options.includeSnapshot ?? false;
   let attempt = 0;
   while (!signal?.aborted) {
@@ -58,13 +62,14 @@ export async function* watchChanges(client: FlagClient, options: WatchChangesOpt
       const stream = client.watchChanges(
         {
           sinceRevision: resumeFrom === undefined ? undefined : BigInt(resumeFrom),
-          features: options.features ? [...options.features] : [],
+          features: filter ? [...filter.features] : [],
           includeSnapshot: wantSnapshot,
         },
         { signal },
       );
       for await (const message of stream) {
         attempt = 0;
+        if (filter && message.change?.kind === ChangeKind.FEATURE_RENAMED) filter.accepts(changeFromProto(message.change));
         const reached = revisionReached(message);
         if (reached !== undefined) {
           resumeFrom = reached;

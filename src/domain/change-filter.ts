@@ -2,8 +2,8 @@ import type { Change } from "./change.js";
 
 /**
  * Decides which changes a watcher that follows some features receives: changes of those features
- * (followed through renames, since a rename keeps the feature's identity), plus every customer and
- * user change, since those can affect any feature. Changes must be offered in revision order.
+ * (followed through renames, since a rename keeps the feature's identity), plus every customer, user
+ * and segment change, since those can affect any feature. Changes must be offered in revision order.
  */
 export class FeatureChangeFilter {
   private readonly names: Set<string>;
@@ -33,6 +33,10 @@ export class FeatureChangeFilter {
       case "feature.enabled_set":
       case "override.set":
       case "override.cleared":
+      case "rollout.set":
+      case "rollout.cleared":
+      case "segment_rule.set":
+      case "segment_rule.cleared":
         return this.names.has(change.feature);
       default:
         return true;

@@ -1,4 +1,5 @@
-import type { Change, Target } from "./change.js";
+import type { Change, Rollout, Target } from "./change.js";
+import { segmentOutcomes, type SegmentOutcomes } from "./evaluate.js";
 import { SortedIndex } from "./sorted-index.js";
 
 /** A feature as held in memory, with its overrides keyed by customer and user id. */
@@ -8,8 +9,13 @@ export interface FeatureRecord {
   description: string;
   createdAt: number;
   updatedAt: number;
+  /** Fixed at creation: the bucketing salt of its rollout, so a rename moves nobody. */
+  readonly salt: string;
+  rollout: Rollout | null;
   readonly customerOverrides: Map<string, boolean>;
   readonly userOverrides: Map<string, boolean>;
+  /** Its rules per segment, keyed by the segment's record so that renaming a segment touches nothing here. */
+  readonly segmentRules: Map<SegmentRecord, boolean>;
 }
 
 /** A customer and the ids of its users. */
@@ -26,6 +32,31 @@ export interface UserRecord {
   readonly createdAt: number;
 }
 
+/** A segment (cohort): a named set of customers and users. */
+export interface SegmentRecord {
+  name: string;
+  readonly createdAt: number;
+  readonly customerIds: Set<string>;
+  readonly userIds: Set<string>;
+  /** The features with a rule for this segment (the other side of `FeatureRecord.segmentRules`). */
+  readonly ruleFeatures: Set<FeatureRecord>;
+  /** The SEGMENT outcomes naming this segment, made once so that evaluation allocates nothing. */
+  outcomes: SegmentOutcomes;
+}
+
+/** One segment membership, as a snapshot lists it. */
+export interface SegmentMembership {
+  segment: string;
+  member: Target;
+}
+
+/** One segment rule, as a snapshot lists it. */
+export interface SegmentRule {
+  feature: string;
+  segment: string;
+  enabled: boolean;
+}
+
 /**
  * The whole flag state at one revision, in Maps: what evaluation and every list query read.
  *
@@ -38,9 +69,11 @@ export class FlagState {
   readonly features = new Map<string, FeatureRecord>();
   readonly customers = new Map<string, CustomerRecord>();
   readonly users = new Map<string, UserRecord>();
+  readonly segments = new Map<string, SegmentRecord>();
   featureNames = new SortedIndex();
   customerIds = new SortedIndex();
   userIds = new SortedIndex();
+  segmentNames = new SortedIndex();
 
   /** Empties the state, before a snapshot is loaded into it. */
   clear(): void {
@@ -48,6 +81,7 @@ export class FlagState {
     this.features.clear();
     this.customers.clear();
     this.users.clear();
+    this.segments.clear();
     this.reindex();
   }
 
@@ -56,6 +90,14 @@ export class FlagState {
     this.featureNames = new SortedIndex(this.features.keys());
     this.customerIds = new SortedIndex(this.customers.keys());
     this.userIds = new SortedIndex(this.users.keys());
+    this.segmentNames = new SortedIndex(this.segments.keys());
+  }
+
+  /** Adds a feature with no overrides or rules to the Map (not the index) and returns it. */
+  addFeature(fields: Omit<FeatureRecord, "customerOverrides" | "userOverrides" | "segmentRules">): FeatureRecord {
+    const feature: FeatureRecord = { ...fields, customerOverrides: new Map(), userOverrides: new Map(), segmentRules: new Map() };
+    this.features.set(feature.name, feature);
+    return feature;
   }
 
   /** Adds a user to the Maps, linking it to its customer. */
@@ -64,41 +106,74 @@ export class FlagState {
     if (user.customerId !== null) this.customers.get(user.customerId)?.userIds.add(user.id);
   }
 
+  /** Adds an empty segment to the Map (not the index) and returns it. */
+  addSegment(name: string, createdAt: number): SegmentRecord {
+    const segment: SegmentRecord = {
+      name,
+      createdAt,
+      customerIds: new Set(),
+      userIds: new Set(),
+      ruleFeatures: new Set(),
+      outcomes: segmentOutcomes(name),
+    };
+    this.segments.set(name, segment);
+    return segment;
+  }
+
+  /** Sets the rule of `feature` for `segment`, on both sides. */
+  setSegmentRule(feature: FeatureRecord, segment: SegmentRecord, enabled: boolean): void {
+    feature.segmentRules.set(segment, enabled);
+    segment.ruleFeatures.add(feature);
+  }
+
   /** The overrides of `feature` for the kind of `target`. */
   overridesFor(feature: FeatureRecord, target: Target): Map<string, boolean> {
     return target.kind === "customer" ? feature.customerOverrides : feature.userOverrides;
   }
 
+  /** Every segment membership, by segment name, customers before users, each in id order. */
+  *segmentMemberships(): Generator<SegmentMembership> {
+    for (const name of this.segmentNames.all) {
+      const segment = this.segments.get(name) as SegmentRecord;
+      for (const id of [...segment.customerIds].sort()) yield { segment: name, member: { kind: "customer", id } };
+      for (const id of [...segment.userIds].sort()) yield { segment: name, member: { kind: "user", id } };
+    }
+  }
+
+  /** Every segment rule, by feature name, then segment name. */
+  *segmentRules(): Generator<SegmentRule> {
+    for (const feature of this.featureNames.all) {
+      const rules = (this.features.get(feature) as FeatureRecord).segmentRules;
+      const bySegment = [...rules].sort(([a], [b]) => (a.name < b.name ? -1 : 1));
+      for (const [segment, enabled] of bySegment) yield { feature, segment: segment.name, enabled };
+    }
+  }
+
   /** Applies one committed change; changes must arrive in revision order. */
   apply(change: Change): void {
     switch (change.kind) {
-      case "feature.created":
-        this.features.set(change.feature, {
-          name: change.feature,
-          enabled: change.enabled,
-          description: change.description,
-          createdAt: change.at,
-          updatedAt: change.at,
-          customerOverrides: new Map(),
-          userOverrides: new Map(),
-        });
-        this.featureNames.insert(change.feature);
+      case "feature.created": {
+        const { feature: name, enabled, description, salt, at } = change;
+        this.addFeature({ name, enabled, description, salt, rollout: null, createdAt: at, updatedAt: at });
+        this.featureNames.insert(name);
         break;
+      }
       case "feature.renamed": {
         const feature = this.features.get(change.feature);
         if (!feature) break;
-        this.features.delete(change.feature);
-        this.featureNames.delete(change.feature);
+        rekey(this.features, this.featureNames, change.feature, change.newName, feature);
         feature.name = change.newName;
         feature.updatedAt = change.at;
-        this.features.set(change.newName, feature);
-        this.featureNames.insert(change.newName);
         break;
       }
-      case "feature.deleted":
+      case "feature.deleted": {
+        const feature = this.features.get(change.feature);
+        if (!feature) break;
+        for (const segment of feature.segmentRules.keys()) segment.ruleFeatures.delete(feature);
         this.features.delete(change.feature);
         this.featureNames.delete(change.feature);
         break;
+      }
       case "feature.enabled_set": {
         const feature = this.features.get(change.feature);
         if (!feature) break;
@@ -130,8 +205,65 @@ export class FlagState {
         if (feature) this.overridesFor(feature, change.target).delete(change.target.id);
         break;
       }
+      case "rollout.set":
+      case "rollout.cleared": {
+        const feature = this.features.get(change.feature);
+        if (!feature) break;
+        feature.rollout = change.kind === "rollout.set" ? change.rollout : null;
+        feature.updatedAt = change.at;
+        break;
+      }
+      default:
+        this.applySegmentChange(change);
     }
     this.revision = change.revision;
+  }
+
+  private applySegmentChange(change: Change): void {
+    switch (change.kind) {
+      case "segment.created":
+        this.addSegment(change.segment, change.at);
+        this.segmentNames.insert(change.segment);
+        return;
+      case "segment.renamed": {
+        const segment = this.segments.get(change.segment);
+        if (!segment) return;
+        rekey(this.segments, this.segmentNames, change.segment, change.newName, segment);
+        segment.name = change.newName;
+        segment.outcomes = segmentOutcomes(change.newName);
+        return;
+      }
+      case "segment.deleted": {
+        const segment = this.segments.get(change.segment);
+        if (!segment) return;
+        for (const feature of segment.ruleFeatures) feature.segmentRules.delete(segment);
+        this.segments.delete(change.segment);
+        this.segmentNames.delete(change.segment);
+        return;
+      }
+      case "segment.members_added":
+      case "segment.members_removed": {
+        const segment = this.segments.get(change.segment);
+        if (!segment) return;
+        const add = change.kind === "segment.members_added";
+        updateSet(segment.customerIds, change.customerIds, add);
+        updateSet(segment.userIds, change.userIds, add);
+        return;
+      }
+      case "segment_rule.set":
+      case "segment_rule.cleared": {
+        const feature = this.features.get(change.feature);
+        const segment = this.segments.get(change.segment);
+        if (!feature || !segment) return;
+        if (change.kind === "segment_rule.set") {
+          this.setSegmentRule(feature, segment, change.enabled);
+        } else {
+          feature.segmentRules.delete(segment);
+          segment.ruleFeatures.delete(feature);
+        }
+        return;
+      }
+    }
   }
 
   private deleteCustomer(customerId: string): void {
@@ -139,6 +271,7 @@ export class FlagState {
     if (!customer) return;
     for (const userId of customer.userIds) this.deleteUser(userId);
     for (const feature of this.features.values()) feature.customerOverrides.delete(customerId);
+    for (const segment of this.segments.values()) segment.customerIds.delete(customerId);
     this.customers.delete(customerId);
     this.customerIds.delete(customerId);
   }
@@ -148,7 +281,21 @@ export class FlagState {
     if (!user) return;
     if (user.customerId !== null) this.customers.get(user.customerId)?.userIds.delete(userId);
     for (const feature of this.features.values()) feature.userOverrides.delete(userId);
+    for (const segment of this.segments.values()) segment.userIds.delete(userId);
     this.users.delete(userId);
     this.userIds.delete(userId);
   }
+}
+
+function updateSet(set: Set<string>, ids: readonly string[], add: boolean): void {
+  if (add) for (const id of ids) set.add(id);
+  else for (const id of ids) set.delete(id);
+}
+
+/** Moves a renamed record to its new key, in its Map and its sorted index. */
+function rekey<T>(records: Map<string, T>, index: SortedIndex, from: string, to: string, record: T): void {
+  records.delete(from);
+  index.delete(from);
+  records.set(to, record);
+  index.insert(to);
 }

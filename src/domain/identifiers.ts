@@ -17,6 +17,15 @@ function describeLength(value: string): string {
 
 /** Throws INVALID_ARGUMENT unless `name` is a valid feature name. */
 export function checkFeatureName(name: string, field = "feature name"): string {
+  return checkName(name, field);
+}
+
+/** Throws INVALID_ARGUMENT unless `name` is a valid segment name (the same rule as feature names). */
+export function checkSegmentName(name: string, field = "segment name"): string {
+  return checkName(name, field);
+}
+
+function checkName(name: string, field: string): string {
   if (!FEATURE_NAME.test(name)) {
     const what = name === "" ? `${field} is empty` : `${field} ${quote(name)}${describeLength(name)} is invalid`;
     throw new DomainError(

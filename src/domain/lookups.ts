@@ -1,6 +1,6 @@
 import { DomainError } from "./domain-error.js";
-import type { CustomerRecord, FeatureRecord, FlagState, UserRecord } from "./flag-state.js";
-import { checkEntityId, checkFeatureName, quote } from "./identifiers.js";
+import type { CustomerRecord, FeatureRecord, FlagState, SegmentRecord, UserRecord } from "./flag-state.js";
+import { checkEntityId, checkFeatureName, checkSegmentName, quote } from "./identifiers.js";
 
 /** The named feature; INVALID_ARGUMENT for a malformed name, NOT_FOUND when it does not exist. */
 export function requireFeature(state: FlagState, name: string): FeatureRecord {
@@ -24,4 +24,12 @@ export function requireUser(state: FlagState, id: string): UserRecord {
   if (user) return user;
   checkEntityId(id, "user id");
   throw new DomainError("NOT_FOUND", `user ${quote(id)} not found`);
+}
+
+/** The named segment; INVALID_ARGUMENT for a malformed name, NOT_FOUND when it does not exist. */
+export function requireSegment(state: FlagState, name: string): SegmentRecord {
+  const segment = state.segments.get(name);
+  if (segment) return segment;
+  checkSegmentName(name);
+  throw new DomainError("NOT_FOUND", `segment ${quote(name)} not found`);
 }

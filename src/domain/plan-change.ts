@@ -1,8 +1,10 @@
 import type { ChangeData, Target } from "./change.js";
 import { DomainError } from "./domain-error.js";
 import type { FlagState } from "./flag-state.js";
-import { checkDescription, checkEntityId, checkFeatureName, quote } from "./identifiers.js";
-import { requireCustomer, requireFeature, requireUser } from "./lookups.js";
+import { checkDescription, checkEntityId, checkFeatureName, checkSegmentName, quote } from "./identifiers.js";
+import { requireCustomer, requireFeature, requireSegment, requireUser } from "./lookups.js";
+import { checkRollout } from "./rollout.js";
+import { planMembershipChange } from "./segment-members.js";
 
 /**
  * Checks a requested change against the current state.
@@ -73,6 +75,56 @@ export function planChange(state: FlagState, data: ChangeData): ChangeData | nul
       requireTarget(state, data.target);
       return state.overridesFor(feature, data.target).has(data.target.id) ? data : null;
     }
+    case "rollout.set": {
+      const current = requireFeature(state, data.feature).rollout;
+      const { basisPoints, stickiness } = checkRollout(data.rollout);
+      return current?.basisPoints === basisPoints && current.stickiness === stickiness ? null : data;
+    }
+    case "rollout.cleared":
+      return requireFeature(state, data.feature).rollout === null ? null : data;
+    default:
+      return planSegmentChange(state, data);
+  }
+}
+
+function planSegmentChange(state: FlagState, data: ChangeData): ChangeData | null {
+  switch (data.kind) {
+    case "segment.created":
+      checkSegmentName(data.segment);
+      if (state.segments.has(data.segment)) {
+        throw new DomainError("ALREADY_EXISTS", `segment ${quote(data.segment)} already exists`);
+      }
+      return data;
+    case "segment.renamed": {
+      checkSegmentName(data.newName, "new segment name");
+      const segment = requireSegment(state, data.segment);
+      if (data.newName === segment.name) return null;
+      if (state.segments.has(data.newName)) {
+        throw new DomainError(
+          "ALREADY_EXISTS",
+          `cannot rename segment ${quote(data.segment)} to ${quote(data.newName)}: a segment with that name already exists`,
+        );
+      }
+      return data;
+    }
+    case "segment.deleted":
+      requireSegment(state, data.segment);
+      return data;
+    case "segment.members_added":
+    case "segment.members_removed":
+      return planMembershipChange(state, data);
+    case "segment_rule.set": {
+      const feature = requireFeature(state, data.feature);
+      const segment = requireSegment(state, data.segment);
+      return feature.segmentRules.get(segment) === data.enabled ? null : data;
+    }
+    case "segment_rule.cleared": {
+      const feature = requireFeature(state, data.feature);
+      const segment = requireSegment(state, data.segment);
+      return feature.segmentRules.has(segment) ? data : null;
+    }
+    default:
+      throw new Error(`planSegmentChange: unexpected change kind ${data.kind}`);
   }
 }
 

@@ -14,6 +14,8 @@ export interface FeatureValue {
   readonly feature: string;
   readonly enabled: boolean;
   readonly reason: Reason | null;
+  /** For reason SEGMENT: the segment whose rule decided. */
+  readonly segment: string | undefined;
   readonly deleted: boolean;
 }
 
@@ -78,7 +80,20 @@ export class EvaluationWatch {
     switch (change.kind) {
       case "feature.enabled_set":
       case "feature.deleted":
+      case "rollout.set":
+      case "rollout.cleared":
+      case "segment_rule.set":
+      case "segment_rule.cleared":
         for (const followed of this.followed) if (followed.record.name === change.feature) report(followed);
+        break;
+      case "segment.members_added":
+      case "segment.members_removed":
+        if (this.isAmong(change.userIds, change.customerIds)) for (const followed of this.followed) report(followed);
+        break;
+      case "segment.renamed":
+      case "segment.deleted":
+        // A deciding segment's rules went, or the name the reason carries changed.
+        for (const followed of this.followed) report(followed);
         break;
       case "override.set":
       case "override.cleared": {
@@ -98,10 +113,17 @@ export class EvaluationWatch {
         }
         break;
       default:
-        // Creations and renames never change a value.
+        // Creations and feature renames never change a value.
         break;
     }
     return values && { type: "evaluations", revision: change.revision, values };
+  }
+
+  /** Whether the context's user or customer is among the given ids. */
+  private isAmong(userIds: readonly string[], customerIds: readonly string[]): boolean {
+    const userId = this.context.userId;
+    const customerId = this.customerId();
+    return (userId !== undefined && userIds.includes(userId)) || (customerId !== undefined && customerIds.includes(customerId));
   }
 
   /** The customer whose overrides count: the given one, or the user's own. */
@@ -115,16 +137,17 @@ export class EvaluationWatch {
     if (followed.last === null) return undefined; // deleted earlier: nothing more to say
     const last = followed.last;
     const value = this.evaluate(followed);
-    return value.deleted || value.enabled !== last.enabled || value.reason !== last.reason ? value : undefined;
+    const changed = value.enabled !== last.enabled || value.reason !== last.reason || value.segment !== last.segment;
+    return value.deleted || changed ? value : undefined;
   }
 
   private evaluate(followed: Followed): FeatureValue {
     if (this.state.features.get(followed.record.name) !== followed.record) {
       followed.last = null;
-      return { feature: followed.requested, enabled: false, reason: null, deleted: true };
+      return { feature: followed.requested, enabled: false, reason: null, segment: undefined, deleted: true };
     }
     const evaluation = evaluateFeature(this.state, followed.record, this.context);
     followed.last = evaluation;
-    return { feature: followed.requested, enabled: evaluation.enabled, reason: evaluation.reason, deleted: false };
+    return { feature: followed.requested, enabled: evaluation.enabled, reason: evaluation.reason, segment: evaluation.segment, deleted: false };
   }
 }

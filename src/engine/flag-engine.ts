@@ -1,4 +1,5 @@
-import type { Change, ChangeData } from "../domain/change.js";
+import { randomBytes } from "node:crypto";
+import type { Change, ChangeData, ChangeRequest } from "../domain/change.js";
 import { FeatureChangeFilter } from "../domain/change-filter.js";
 import { DomainError } from "../domain/domain-error.js";
 import type { EvaluationContext } from "../domain/evaluate.js";
@@ -52,6 +53,8 @@ export interface FlagEngineOptions {
   retention?: RetentionPolicy;
   /** How often retention prunes the log; default 60 s (and once at start). */
   pruneIntervalMs?: number;
+  /** The bucketing salt of a new feature; default 16 random hex digits. Injectable for tests. */
+  salt?: () => string;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -65,6 +68,7 @@ const REPLAY_BATCH = 500;
 export function createFlagEngine(options: FlagEngineOptions) {
   const { store } = options;
   const clock = options.clock ?? Date.now;
+  const salt = options.salt ?? (() => randomBytes(8).toString("hex"));
   const state: FlagState = store.loadState();
   const hub = createChangeHub(options.hub);
   let closed = false;
@@ -121,8 +125,10 @@ export function createFlagEngine(options: FlagEngineOptions) {
      * Checks a write against the snapshot and commits it with its change row, in one write transaction
      * (so another process cannot slip a change in between), then applies and publishes it.
      */
-    mutate(data: ChangeData, actor: string | null): MutationResult {
+    mutate(request: ChangeRequest, actor: string | null): MutationResult {
       if (closed) throw new DomainError("UNAVAILABLE", "the server is shutting down: retry against a running server");
+      // A new feature's salt is drawn here, once: it is then fixed in the change log and never changes.
+      const data: ChangeData = request.kind === "feature.created" ? { ...request, salt: request.salt ?? salt() } : request;
       const change = store.write((writer) => {
         catchUp();
         const planned = planChange(state, data);
@@ -262,6 +268,11 @@ function flagQueriesBound(state: FlagState) {
     listCustomersWithFeature: (feature: string, filter: Parameters<typeof flagQueries.listCustomersWithFeature>[2], page: PageRequest) =>
       flagQueries.listCustomersWithFeature(state, feature, filter, page),
     listFeaturesForCustomer: (customerId: string, page: PageRequest) => flagQueries.listFeaturesForCustomer(state, customerId, page),
+    evaluateAll: (context: EvaluationContext) => flagQueries.evaluateAll(state, context),
+    evaluateBatch: (feature: string, contexts: readonly EvaluationContext[]) => flagQueries.evaluateBatch(state, feature, contexts),
+    getSegment: (name: string) => flagQueries.getSegment(state, name),
+    listSegments: (page: PageRequest) => flagQueries.listSegments(state, page),
+    listSegmentMembers: (segment: string, page: PageRequest) => flagQueries.listSegmentMembers(state, segment, page),
   };
 }
 

@@ -1,9 +1,23 @@
+import type { Target } from "../domain/change.js";
+import { DomainError } from "../domain/domain-error.js";
 import { evaluateFeature, isEnabledForCustomer, type Evaluation, type EvaluationContext } from "../domain/evaluate.js";
-import type { CustomerRecord, FeatureRecord, FlagState, UserRecord } from "../domain/flag-state.js";
+import type { CustomerRecord, FeatureRecord, FlagState, SegmentRecord, UserRecord } from "../domain/flag-state.js";
 import { checkEntityId } from "../domain/identifiers.js";
 import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js";
-import { requireCustomer, requireFeature, requireUser } from "../domain/lookups.js";
+import { requireCustomer, requireFeature, requireSegment, requireUser } from "../domain/lookups.js";
 import { compareKeys } from "../domain/sorted-index.js";
+
+/** The most contexts one `evaluateBatch` call may evaluate. */
+export const MAX_BATCH_CONTEXTS = 10_000;
+
+/** Every feature's evaluation for one context, in feature-name order, at one revision. */
+export interface AllEvaluations {
+  /** Feature names in ascending order; read it at once (it is the live index, not a copy). */
+  features: readonly string[];
+  /** `evaluations[i]` is the evaluation of `features[i]`. */
+  evaluations: Evaluation[];
+  revision: number;
+}
 
 /** Which customers `listCustomersWithFeature` returns. */
 export type CustomerFeatureFilter = "enabled" | "explicitly_enabled" | "explicitly_disabled";
@@ -27,9 +41,59 @@ export const flagQueries = {
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
     const feature = requireFeature(state, featureName);
-    if (context.customerId) checkEntityId(context.customerId, "customer id");
-    if (context.userId) checkEntityId(context.userId, "user id");
+    checkContext(context, "");
     return evaluateFeature(state, feature, context);
+  },
+
+  /** Every feature for one context; synchronous, so every value reflects the same revision. */
+  evaluateAll(state: FlagState, context: EvaluationContext): AllEvaluations {
+    checkContext(context, "");
+    const features = state.featureNames.all;
+    const evaluations = new Array<Evaluation>(features.length);
+    for (let i = 0; i < features.length; i++) {
+      evaluations[i] = evaluateFeature(state, state.features.get(features[i] as string) as FeatureRecord, context);
+    }
+    return { features, evaluations, revision: state.revision };
+  },
+
+  /**
+   * One feature for 1-10000 contexts, answered in request order. More contexts is INVALID_ARGUMENT (a request
+   * the client must split, not a limit that lifts by waiting); a malformed id names its context's index.
+   */
+  evaluateBatch(state: FlagState, featureName: string, contexts: readonly EvaluationContext[]): Evaluation[] {
+    const feature = requireFeature(state, featureName);
+    if (contexts.length > MAX_BATCH_CONTEXTS) {
+      throw new DomainError(
+        "INVALID_ARGUMENT",
+        `${contexts.length} contexts in one call is too many: send at most ${MAX_BATCH_CONTEXTS} per call, split over several calls`,
+      );
+    }
+    for (let i = 0; i < contexts.length; i++) checkContext(contexts[i] as EvaluationContext, `contexts[${i}]: `);
+    const evaluations = new Array<Evaluation>(contexts.length);
+    for (let i = 0; i < contexts.length; i++) evaluations[i] = evaluateFeature(state, feature, contexts[i] as EvaluationContext);
+    return evaluations;
+  },
+
+  getSegment(state: FlagState, name: string): SegmentRecord {
+    return requireSegment(state, name);
+  },
+
+  listSegments(state: FlagState, page: PageRequest): Page<SegmentRecord> {
+    return records(pageOfKeys("segments", state.segmentNames.all, page), state.segments);
+  },
+
+  /** A segment's members: customers, then users, each in id order. */
+  listSegmentMembers(state: FlagState, segmentName: string, page: PageRequest): Page<Target> {
+    const segment = requireSegment(state, segmentName);
+    // Keys sort customers before users ("c" < "u"); a page token names the last key.
+    const keys = [...segment.customerIds].map((id) => `c:${id}`);
+    for (const id of segment.userIds) keys.push(`u:${id}`);
+    keys.sort(compareKeys);
+    const found = pageOfKeys("segment-members", keys, page);
+    return {
+      items: found.items.map((key): Target => ({ kind: key.startsWith("c:") ? "customer" : "user", id: key.slice(2) })),
+      nextPageToken: found.nextPageToken,
+    };
   },
 
   listFeatures(state: FlagState, page: PageRequest): Page<FeatureRecord> {
@@ -80,4 +144,15 @@ export const flagQueries = {
 
 function records<T>(page: Page<string>, byKey: Map<string, T>): Page<T> {
   return { items: page.items.map((key) => byKey.get(key) as T), nextPageToken: page.nextPageToken };
+}
+
+/** INVALID_ARGUMENT for a malformed id in an evaluation context; `where` prefixes the message. */
+function checkContext(context: EvaluationContext, where: string): void {
+  try {
+    if (context.customerId) checkEntityId(context.customerId, "customer id");
+    if (context.userId) checkEntityId(context.userId, "user id");
+  } catch (err) {
+    if (where === "" || !(err instanceof DomainError)) throw err;
+    throw new DomainError(err.code, `${where}${err.message}`);
+  }
 }

@@ -1,5 +1,6 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
+import type { Evaluation } from "../domain/evaluate.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
@@ -13,15 +14,18 @@ import {
   type WatchChangesResponse,
 } from "../../gen/flagwire/v1/flags_pb.js";
 import {
-  REASON_TO_PROTO,
   changeToProto,
   customerToProto,
+  evaluationToProto,
   featureToProto,
   featureValueToProto,
   filterFromProto,
   heartbeatToProto,
   snapshotChunkToProto,
+  rolloutFromProto,
+  segmentToProto,
   targetFromProto,
+  targetToProto,
   userToProto,
 } from "./proto-mapping.js";
 
@@ -39,6 +43,11 @@ export type FlagServiceEngine = Pick<
   | "listUsers"
   | "listCustomersWithFeature"
   | "listFeaturesForCustomer"
+  | "evaluateAll"
+  | "evaluateBatch"
+  | "getSegment"
+  | "listSegments"
+  | "listSegmentMembers"
   | "listChanges"
   | "watch"
   | "watchEvaluation"
@@ -174,7 +183,8 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     },
     evaluate(req) {
       const result = engine.evaluate(req.feature, { customerId: req.customerId, userId: req.userId });
-      return { enabled: result.enabled, reason: REASON_TO_PROTO[result.reason], revision: revisionToProto(engine.revision) };
+      const { enabled, reason, segment } = evaluationToProto(result);
+      return { enabled, reason, segment, revision: revisionToProto(engine.revision) };
     },
     listCustomersWithFeature(req) {
       const filter = filterFromProto(req.filter);
@@ -184,6 +194,69 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     listFeaturesForCustomer(req) {
       const page = engine.listFeaturesForCustomer(req.customerId, toPageRequest("features-for-customer", req.pageSize, req.pageToken));
       return { features: page.items, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+    },
+    setRollout(req, ctx) {
+      const rollout = rolloutFromProto(req.rollout);
+      const { revision } = engine.mutate({ kind: "rollout.set", feature: req.feature, rollout }, actorOf(ctx));
+      return { feature: featureToProto(engine.getFeature(req.feature)), revision: revisionToProto(revision) };
+    },
+    clearRollout(req, ctx) {
+      const { revision } = engine.mutate({ kind: "rollout.cleared", feature: req.feature }, actorOf(ctx));
+      return { feature: featureToProto(engine.getFeature(req.feature)), revision: revisionToProto(revision) };
+    },
+    createSegment(req, ctx) {
+      const { revision } = engine.mutate({ kind: "segment.created", segment: req.name }, actorOf(ctx));
+      return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(revision) };
+    },
+    getSegment(req) {
+      return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(engine.revision) };
+    },
+    listSegments(req) {
+      const page = engine.listSegments(toPageRequest("segments", req.pageSize, req.pageToken));
+      return { segments: page.items.map(segmentToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+    },
+    renameSegment(req, ctx) {
+      const { revision } = engine.mutate({ kind: "segment.renamed", segment: req.name, newName: req.newName }, actorOf(ctx));
+      return { segment: segmentToProto(engine.getSegment(req.newName)), revision: revisionToProto(revision) };
+    },
+    deleteSegment(req, ctx) {
+      return written(engine.mutate({ kind: "segment.deleted", segment: req.name }, actorOf(ctx)));
+    },
+    addSegmentMembers(req, ctx) {
+      const { segment, customerIds, userIds } = req;
+      return written(engine.mutate({ kind: "segment.members_added", segment, customerIds, userIds }, actorOf(ctx)));
+    },
+    removeSegmentMembers(req, ctx) {
+      const { segment, customerIds, userIds } = req;
+      return written(engine.mutate({ kind: "segment.members_removed", segment, customerIds, userIds }, actorOf(ctx)));
+    },
+    listSegmentMembers(req) {
+      const page = engine.listSegmentMembers(req.segment, toPageRequest("segment-members", req.pageSize, req.pageToken));
+      const members = page.items.map((member) => ({ kind: targetToProto(member) }));
+      return { members, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+    },
+    setSegmentRule(req, ctx) {
+      const { feature, segment, enabled } = req;
+      return written(engine.mutate({ kind: "segment_rule.set", feature, segment, enabled }, actorOf(ctx)));
+    },
+    clearSegmentRule(req, ctx) {
+      return written(engine.mutate({ kind: "segment_rule.cleared", feature: req.feature, segment: req.segment }, actorOf(ctx)));
+    },
+    evaluateAll(req) {
+      const all = engine.evaluateAll({ customerId: req.customerId, userId: req.userId });
+      const evaluations = new Array<{ feature: string; enabled: boolean; reason: number; segment: string }>(all.features.length);
+      for (let i = 0; i < evaluations.length; i++) {
+        const { enabled, reason, segment } = evaluationToProto(all.evaluations[i] as Evaluation);
+        evaluations[i] = { feature: all.features[i] as string, enabled, reason, segment };
+      }
+      return { evaluations, revision: revisionToProto(all.revision) };
+    },
+    evaluateBatch(req) {
+      // The contexts are used as they are: EvaluationContext messages have the domain context's two fields.
+      const results = engine.evaluateBatch(req.feature, req.contexts);
+      const out = new Array<ReturnType<typeof evaluationToProto>>(results.length);
+      for (let i = 0; i < results.length; i++) out[i] = evaluationToProto(results[i] as Evaluation);
+      return { results: out, revision: revisionToProto(engine.revision) };
     },
     listChanges(req) {
       const since = revisionFromProto(req.sinceRevision);

@@ -1,12 +1,19 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { changeTarget, type Change as DomainChange, type ChangeKind as DomainChangeKind, type Target as DomainTarget } from "../domain/change.js";
+import {
+  changeTarget,
+  type Change as DomainChange,
+  type ChangeKind as DomainChangeKind,
+  type Rollout as DomainRollout,
+  type Target as DomainTarget,
+} from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
-import type { Reason } from "../domain/evaluate.js";
-import type { CustomerRecord, FeatureRecord, UserRecord } from "../domain/flag-state.js";
 import type { SnapshotChunk as DomainSnapshotChunk } from "../domain/snapshot.js";
 import type { Heartbeat as DomainHeartbeat } from "../engine/change-hub.js";
 import type { FeatureValue } from "../engine/evaluation-watch.js";
+import type { Evaluation, Reason } from "../domain/evaluate.js";
+import type { CustomerRecord, FeatureRecord, SegmentRecord, UserRecord } from "../domain/flag-state.js";
+import { compareKeys } from "../domain/sorted-index.js";
 import type { CustomerFeatureFilter as DomainFilter } from "../engine/flag-queries.js";
 import {
   ChangeKind,
@@ -19,6 +26,11 @@ import {
   HeartbeatSchema,
   OverrideSchema,
   SnapshotChunkSchema,
+  RolloutSchema,
+  RolloutStickiness,
+  SegmentMembershipSchema,
+  SegmentRuleSchema,
+  SegmentSchema,
   TargetSchema,
   UserSchema,
   type Change,
@@ -27,6 +39,8 @@ import {
   type SnapshotChunk,
   type Customer,
   type Feature,
+  type Rollout,
+  type Segment,
   type Target,
   type User,
 } from "../../gen/flagwire/v1/flags_pb.js";
@@ -43,7 +57,48 @@ export function featureToProto(feature: FeatureRecord): Feature {
     userOverrideCount: feature.userOverrides.size,
     createTime: timestampFromMs(feature.createdAt),
     updateTime: timestampFromMs(feature.updatedAt),
+    salt: feature.salt,
+    segmentRules: [...feature.segmentRules]
+      .sort(([a], [b]) => compareKeys(a.name, b.name))
+      .map(([segment, enabled]) => create(SegmentRuleSchema, { feature: feature.name, segment: segment.name, enabled })),
+    ...(feature.rollout ? { rollout: rolloutToProto(feature.rollout) } : {}),
   });
+}
+
+/** A segment as the contract shows it, with its counts. */
+export function segmentToProto(segment: SegmentRecord): Segment {
+  return create(SegmentSchema, {
+    name: segment.name,
+    customerCount: segment.customerIds.size,
+    userCount: segment.userIds.size,
+    ruleCount: segment.ruleFeatures.size,
+    createTime: timestampFromMs(segment.createdAt),
+  });
+}
+
+/** A rollout as the contract shows it. */
+export function rolloutToProto(rollout: DomainRollout): Rollout {
+  return create(RolloutSchema, {
+    basisPoints: rollout.basisPoints,
+    stickiness: rollout.stickiness === "customer" ? RolloutStickiness.CUSTOMER : RolloutStickiness.USER,
+  });
+}
+
+/** Reads a requested rollout; INVALID_ARGUMENT when it is missing or its stickiness is unknown (the range is a domain rule). */
+export function rolloutFromProto(rollout: Rollout | undefined): DomainRollout {
+  if (!rollout) throw new DomainError("INVALID_ARGUMENT", "rollout is missing: set rollout.basis_points (0-10000) and optionally rollout.stickiness");
+  switch (rollout.stickiness) {
+    case RolloutStickiness.UNSPECIFIED:
+    case RolloutStickiness.USER:
+      return { basisPoints: rollout.basisPoints, stickiness: "user" };
+    case RolloutStickiness.CUSTOMER:
+      return { basisPoints: rollout.basisPoints, stickiness: "customer" };
+    default:
+      throw new DomainError(
+        "INVALID_ARGUMENT",
+        `stickiness ${rollout.stickiness as number} is unknown: use ROLLOUT_STICKINESS_USER or ROLLOUT_STICKINESS_CUSTOMER`,
+      );
+  }
 }
 
 /** A customer as the contract shows it. */
@@ -75,7 +130,8 @@ export function targetFromProto(target: Target | undefined): DomainTarget {
   }
 }
 
-function targetToProto(target: DomainTarget): Target["kind"] {
+/** A customer or user as the `kind` of a contract Target. */
+export function targetToProto(target: DomainTarget): Target["kind"] {
   return target.kind === "customer" ? { case: "customerId", value: target.id } : { case: "userId", value: target.id };
 }
 
@@ -84,7 +140,15 @@ export const REASON_TO_PROTO: Record<Reason, EvaluationReason> = {
   DEFAULT: EvaluationReason.DEFAULT,
   CUSTOMER_OVERRIDE: EvaluationReason.CUSTOMER_OVERRIDE,
   USER_OVERRIDE: EvaluationReason.USER_OVERRIDE,
+  SEGMENT: EvaluationReason.SEGMENT,
+  ROLLOUT: EvaluationReason.ROLLOUT,
+  DEFAULT_NO_STICKINESS_ID: EvaluationReason.DEFAULT_NO_STICKINESS_ID,
 };
+
+/** An evaluation's fields as the contract's responses carry them (`segment` empty unless the reason is SEGMENT). */
+export function evaluationToProto(evaluation: Evaluation): { enabled: boolean; reason: EvaluationReason; segment: string } {
+  return { enabled: evaluation.enabled, reason: REASON_TO_PROTO[evaluation.reason], segment: evaluation.segment ?? "" };
+}
 
 /** The list filter; INVALID_ARGUMENT for a value this server does not know. */
 export function filterFromProto(filter: CustomerFeatureFilter): DomainFilter {
@@ -115,6 +179,15 @@ const KIND_TO_PROTO: Record<DomainChangeKind, ChangeKind> = {
   "user.deleted": ChangeKind.USER_DELETED,
   "override.set": ChangeKind.OVERRIDE_SET,
   "override.cleared": ChangeKind.OVERRIDE_CLEARED,
+  "rollout.set": ChangeKind.ROLLOUT_SET,
+  "rollout.cleared": ChangeKind.ROLLOUT_CLEARED,
+  "segment.created": ChangeKind.SEGMENT_CREATED,
+  "segment.renamed": ChangeKind.SEGMENT_RENAMED,
+  "segment.deleted": ChangeKind.SEGMENT_DELETED,
+  "segment.members_added": ChangeKind.SEGMENT_MEMBERS_ADDED,
+  "segment.members_removed": ChangeKind.SEGMENT_MEMBERS_REMOVED,
+  "segment_rule.set": ChangeKind.SEGMENT_RULE_SET,
+  "segment_rule.cleared": ChangeKind.SEGMENT_RULE_CLEARED,
 };
 
 /** A change as the contract shows it: the fields its kind does not use stay at their defaults. */
@@ -130,12 +203,19 @@ export function changeToProto(change: DomainChange): Change {
   if ("newName" in change) message.newName = change.newName;
   if ("description" in change) message.description = change.description;
   if (change.kind === "user.created") message.customerId = change.customerId ?? "";
+  if ("segment" in change) message.segment = change.segment;
+  if ("salt" in change) message.salt = change.salt;
+  if (change.kind === "rollout.set") message.rollout = rolloutToProto(change.rollout);
+  if (change.kind === "segment.members_added" || change.kind === "segment.members_removed") {
+    message.memberCustomerIds = change.customerIds;
+    message.memberUserIds = change.userIds;
+  }
   const target = changeTarget(change);
   if (target) message.target = create(TargetSchema, { kind: targetToProto(target) });
   return message;
 }
 
-/** A snapshot chunk as the contract shows it; features carry no override counts (the overrides follow). */
+/** A snapshot chunk as the contract shows it; features carry no counts or rules (those follow). */
 export function snapshotChunkToProto(chunk: DomainSnapshotChunk): SnapshotChunk {
   return create(SnapshotChunkSchema, {
     revision: BigInt(chunk.revision),
@@ -146,12 +226,18 @@ export function snapshotChunkToProto(chunk: DomainSnapshotChunk): SnapshotChunk 
         name: feature.name,
         enabled: feature.enabled,
         description: feature.description,
+        salt: feature.salt,
         createTime: timestampFromMs(feature.createdAt),
         updateTime: timestampFromMs(feature.updatedAt),
+        ...(feature.rollout ? { rollout: rolloutToProto(feature.rollout) } : {}),
       }),
     ),
     customerIds: chunk.customerIds,
     users: chunk.users.map(userToProto),
+    segments: chunk.segments.map((segment) => create(SegmentSchema, { name: segment.name, createTime: timestampFromMs(segment.createdAt) })),
+    segmentMembers: chunk.segmentMembers.map((membership) =>
+      create(SegmentMembershipSchema, { segment: membership.segment, member: create(TargetSchema, { kind: targetToProto(membership.member) }) }),
+    ),
     overrides: chunk.overrides.map((override) =>
       create(OverrideSchema, {
         feature: override.feature,
@@ -159,6 +245,7 @@ export function snapshotChunkToProto(chunk: DomainSnapshotChunk): SnapshotChunk 
         enabled: override.enabled,
       }),
     ),
+    segmentRules: chunk.segmentRules.map((rule) => create(SegmentRuleSchema, rule)),
   });
 }
 
@@ -173,6 +260,7 @@ export function featureValueToProto(value: FeatureValue): FeatureEvaluation {
     feature: value.feature,
     enabled: value.enabled,
     reason: value.reason === null ? EvaluationReason.UNSPECIFIED : REASON_TO_PROTO[value.reason],
+    segment: value.segment ?? "",
     deleted: value.deleted,
   });
 }

@@ -3,6 +3,7 @@ import type { ChangeData } from "../../src/domain/change.js";
 import { FlagState } from "../../src/domain/flag-state.js";
 import { planChange } from "../../src/domain/plan-change.js";
 import type { FlagStore } from "../../src/store/flag-store.js";
+import { seededRandom as random } from "../support/seeded-random.js";
 
 /** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
 export interface StoreFactory {
@@ -20,24 +21,17 @@ function picture(state: FlagState) {
       name,
       enabled: f.enabled,
       description: f.description,
+      salt: f.salt,
+      rollout: f.rollout,
       customerOverrides: sorted(f.customerOverrides),
       userOverrides: sorted(f.userOverrides),
     })),
     customers: sorted(state.customers).map(([id, c]) => ({ id, users: [...c.userIds].sort() })),
     users: sorted(state.users).map(([id, u]) => ({ id, customerId: u.customerId })),
-    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all],
-  };
-}
-
-/** A deterministic pseudo-random generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0; // mulberry32
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    segments: sorted(state.segments).map(([name, s]) => ({ name, rules: s.ruleFeatures.size })),
+    segmentMembers: [...state.segmentMemberships()],
+    segmentRules: [...state.segmentRules()],
+    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all, state.segmentNames.all],
   };
 }
 
@@ -48,8 +42,26 @@ function randomWrite(next: () => number): ChangeData {
   const customerId = pick(["c1", "c2"]);
   const userId = pick(["u1", "u2", "u3"]);
   const target = next() < 0.5 ? ({ kind: "customer", id: customerId } as const) : ({ kind: "user", id: userId } as const);
+  const segment = pick(["s1", "s2"]);
+  // Mostly one id of each kind, so that the call is often valid (every id must exist), sometimes both of each.
+  const some = <T>(items: readonly T[]): T[] => (next() < 0.3 ? [...items] : next() < 0.5 ? [pick(items)] : []);
+  if (next() < 0.45) {
+    return pick<ChangeData>([
+      { kind: "segment.created", segment },
+      { kind: "segment.renamed", segment, newName: pick(["s1", "s2"]) },
+      { kind: "segment.deleted", segment },
+      { kind: "segment.members_added", segment, customerIds: some(["c1", "c2"]), userIds: some(["u1", "u2", "u3"]) },
+      { kind: "segment.members_added", segment, customerIds: some(["c1", "c2"]), userIds: some(["u1", "u2", "u3"]) },
+      { kind: "segment.members_removed", segment, customerIds: some(["c1", "c2"]), userIds: some(["u1", "u2", "u3"]) },
+      { kind: "segment_rule.set", feature, segment, enabled: next() < 0.5 },
+      { kind: "segment_rule.set", feature, segment, enabled: next() < 0.5 },
+      { kind: "segment_rule.cleared", feature, segment },
+      { kind: "rollout.set", feature, rollout: { basisPoints: Math.floor(next() * 10_001), stickiness: pick(["user", "customer"]) } },
+      { kind: "rollout.cleared", feature },
+    ]);
+  }
   return pick<ChangeData>([
-    { kind: "feature.created", feature, enabled: next() < 0.5, description: `about ${feature}` },
+    { kind: "feature.created", feature, enabled: next() < 0.5, description: `about ${feature}`, salt: `salt-${feature}` },
     { kind: "feature.renamed", feature, newName: pick(["a", "b", "c"]) },
     { kind: "feature.deleted", feature },
     { kind: "feature.enabled_set", feature, enabled: next() < 0.5 },
@@ -62,6 +74,28 @@ function randomWrite(next: () => number): ChangeData {
     { kind: "override.cleared", feature, target },
   ]);
 }
+
+const ALL_KINDS: ChangeData["kind"][] = [
+  "feature.created",
+  "feature.renamed",
+  "feature.deleted",
+  "feature.enabled_set",
+  "customer.created",
+  "customer.deleted",
+  "user.created",
+  "user.deleted",
+  "override.set",
+  "override.cleared",
+  "rollout.set",
+  "rollout.cleared",
+  "segment.created",
+  "segment.renamed",
+  "segment.deleted",
+  "segment.members_added",
+  "segment.members_removed",
+  "segment_rule.set",
+  "segment_rule.cleared",
+];
 
 function plannedOrRefused(state: FlagState, data: ChangeData): ChangeData | null {
   try {
@@ -127,10 +161,62 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       }
     });
 
+    it("segment cascades: deleting a customer, a user, a segment or a feature removes what refers to it, in the store too", () => {
+      const memory = new FlagState();
+      const write = (data: ChangeData) => {
+        const planned = planChange(memory, data);
+        if (planned) memory.apply(store.write((w) => w.append(planned, null, 1)));
+      };
+      const setup: ChangeData[] = [
+        { kind: "feature.created", feature: "a", enabled: false, description: "", salt: "salt-a" },
+        { kind: "feature.created", feature: "b", enabled: true, description: "", salt: "salt-b" },
+        { kind: "customer.created", customerId: "c1" },
+        { kind: "customer.created", customerId: "c2" },
+        { kind: "user.created", userId: "u1", customerId: "c1" },
+        { kind: "user.created", userId: "u2", customerId: null },
+        { kind: "segment.created", segment: "s1" },
+        { kind: "segment.created", segment: "s2" },
+        { kind: "segment.members_added", segment: "s1", customerIds: ["c1", "c2"], userIds: ["u1", "u2"] },
+        { kind: "segment.members_added", segment: "s2", customerIds: ["c1"], userIds: ["u1", "u2"] },
+        { kind: "segment_rule.set", feature: "a", segment: "s1", enabled: true },
+        { kind: "segment_rule.set", feature: "a", segment: "s2", enabled: false },
+        { kind: "segment_rule.set", feature: "b", segment: "s2", enabled: true },
+        { kind: "rollout.set", feature: "b", rollout: { basisPoints: 2500, stickiness: "customer" } },
+      ];
+      setup.forEach(write);
+      const steps: [ChangeData, string[], string[]][] = [
+        [{ kind: "customer.deleted", customerId: "c1" }, ["s1:c2", "s1:u2", "s2:u2"], ["a/s1", "a/s2", "b/s2"]],
+        [{ kind: "user.deleted", userId: "u2" }, ["s1:c2"], ["a/s1", "a/s2", "b/s2"]],
+        [{ kind: "feature.deleted", feature: "a" }, ["s1:c2"], ["b/s2"]],
+        [{ kind: "segment.deleted", segment: "s2" }, ["s1:c2"], []],
+      ];
+      for (const [data, members, rules] of steps) {
+        write(data);
+        const stored = store.loadState();
+        expect([...stored.segmentMemberships()].map((m) => `${m.segment}:${m.member.id}`), `after ${data.kind}`).toEqual(members);
+        expect([...stored.segmentRules()].map((r) => `${r.feature}/${r.segment}`), `after ${data.kind}`).toEqual(rules);
+        expect(picture(stored)).toEqual(picture(memory));
+      }
+      expect(store.loadState().features.get("b")).toMatchObject({ salt: "salt-b", rollout: { basisPoints: 2500, stickiness: "customer" } });
+    });
+
+    it("one bulk membership change of 10,000 ids commits as one change row and loads back whole", () => {
+      const customerIds = Array.from({ length: 6000 }, (_, i) => `c${i}`);
+      const userIds = Array.from({ length: 4000 }, (_, i) => `u${i}`);
+      store.write((w) => w.append({ kind: "segment.created", segment: "big" }, null, 1));
+      const change = store.write((w) => w.append({ kind: "segment.members_added", segment: "big", customerIds, userIds }, null, 2));
+      expect(store.readChanges(1, 10)).toEqual([change]);
+      const loaded = store.loadState().segments.get("big");
+      expect([loaded?.customerIds.size, loaded?.userIds.size]).toEqual([6000, 4000]);
+      store.write((w) => w.append({ kind: "segment.members_removed", segment: "big", customerIds: customerIds.slice(1), userIds }, null, 3));
+      expect([...store.loadState().segmentMemberships()]).toEqual([{ segment: "big", member: { kind: "customer", id: "c0" } }]);
+    });
+
+    const randomKinds = new Set<string>();
     it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", (seed) => {
       const next = random(seed);
       const memory = new FlagState();
-      for (let i = 0; i < 600; i++) {
+      for (let i = 0; i < 900; i++) {
         const planned = plannedOrRefused(memory, randomWrite(next));
         if (planned === null) continue; // a no-op or a refused write: nothing to commit
         memory.apply(store.write((w) => w.append(planned, null, 1000 + i)));
@@ -138,6 +224,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
         expect(picture(store.loadState()), `after ${planned.kind} at revision ${memory.revision}`).toEqual(picture(memory));
       }
       expect(memory.revision).toBeGreaterThan(100);
+      for (const change of store.readChanges(0, 100_000)) randomKinds.add(change.kind);
 
       const replayed = new FlagState();
       for (const change of store.readChanges(0, 100_000)) replayed.apply(change);
@@ -146,6 +233,10 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       store.close();
       store = stores.reopen();
       expect(picture(store.loadState())).toEqual(picture(memory));
+    });
+
+    it("the random writes above committed every kind of change, so the comparisons covered every cascade", () => {
+      expect([...randomKinds].sort()).toEqual([...ALL_KINDS].sort());
     });
   });
 }

@@ -11,14 +11,19 @@ function apply(state: FlagState, changes: ChangeData[]): FlagState {
 /** `customers` customers with a user each, 2 features, and an override per customer and per user. */
 function fixture(customers: number): ChangeData[] {
   const changes: ChangeData[] = [
-    { kind: "feature.created", feature: "a", enabled: false, description: "first" },
-    { kind: "feature.created", feature: "b", enabled: true, description: "" },
+    { kind: "feature.created", feature: "a", enabled: false, description: "first", salt: "s" },
+    { kind: "feature.created", feature: "b", enabled: true, description: "", salt: "s" },
   ];
+  changes.push({ kind: "rollout.set", feature: "b", rollout: { basisPoints: 2_550, stickiness: "customer" } });
+  changes.push({ kind: "segment.created", segment: "beta-testers" }, { kind: "segment.created", segment: "empty" });
+  changes.push({ kind: "segment_rule.set", feature: "a", segment: "beta-testers", enabled: true });
+  changes.push({ kind: "segment_rule.set", feature: "b", segment: "empty", enabled: false });
   for (let i = 0; i < customers; i++) {
     changes.push({ kind: "customer.created", customerId: `c${i}` });
     changes.push({ kind: "user.created", userId: `u${i}`, customerId: i % 2 ? `c${i}` : null });
     changes.push({ kind: "override.set", feature: "a", target: { kind: "customer", id: `c${i}` }, enabled: i % 3 === 0 });
     changes.push({ kind: "override.set", feature: "b", target: { kind: "user", id: `u${i}` }, enabled: false });
+    if (i % 5 === 0) changes.push({ kind: "segment.members_added", segment: "beta-testers", customerIds: [`c${i}`], userIds: [`u${i}`] });
   }
   return changes;
 }
@@ -27,10 +32,21 @@ function fixture(customers: number): ChangeData[] {
 function essence(state: FlagState) {
   return {
     revision: state.revision,
-    features: [...state.features.values()].map((f) => [f.name, f.enabled, f.description, f.createdAt, [...f.customerOverrides], [...f.userOverrides]]),
+    features: [...state.features.values()].map((f) => [
+      f.name,
+      f.enabled,
+      f.description,
+      f.salt,
+      f.rollout,
+      f.createdAt,
+      [...f.customerOverrides],
+      [...f.userOverrides],
+      [...f.segmentRules].map(([segment, enabled]) => [segment.name, enabled]),
+    ]),
+    segments: [...state.segments.values()].map((s) => [s.name, s.createdAt, [...s.customerIds], [...s.userIds], [...s.ruleFeatures].map((f) => f.name), s.outcomes]),
     customers: [...state.customerIds.all],
     users: [...state.users.values()].map((u) => [u.id, u.customerId, u.createdAt, [...(state.customers.get(u.customerId ?? "")?.userIds ?? [])]]),
-    indexes: [[...state.featureNames.all], [...state.userIds.all]],
+    indexes: [[...state.featureNames.all], [...state.userIds.all], [...state.segmentNames.all]],
   };
 }
 
@@ -38,7 +54,7 @@ describe("snapshots", () => {
   it.each([0, 1, 249, 250, 251, 700])("round-trips a state with %i customers, chunk boundaries crossing every list", (customers) => {
     const state = apply(new FlagState(), fixture(customers));
     const chunks = [...captureSnapshot(state)];
-    const entries = 2 + customers * 4;
+    const entries = 2 + 2 + 2 + customers * 4 + 2 * Math.ceil(customers / 5);
     const count = Math.max(1, Math.ceil(entries / SNAPSHOT_CHUNK_ENTRIES));
     expect(chunks.map((c) => [c.index, c.last])).toEqual(Array.from({ length: count }, (_, i) => [i, i === count - 1]));
     for (const chunk of chunks) {
@@ -46,7 +62,7 @@ describe("snapshots", () => {
       expect(size).toBeLessThanOrEqual(SNAPSHOT_CHUNK_ENTRIES);
     }
     // Loaded into a state that held something else: index 0 starts afresh.
-    const copy = apply(new FlagState(), [{ kind: "feature.created", feature: "stale", enabled: true, description: "" }]);
+    const copy = apply(new FlagState(), [{ kind: "feature.created", feature: "stale", enabled: true, description: "", salt: "s" }]);
     for (const chunk of chunks) applySnapshotChunk(copy, chunk);
     expect(essence(copy)).toEqual(essence(state));
   });
@@ -61,6 +77,9 @@ describe("snapshots", () => {
       { kind: "customer.deleted", customerId: "c1" },
       { kind: "feature.renamed", feature: "b", newName: "b2" },
       { kind: "override.set", feature: "b2", target: { kind: "user", id: "u4" }, enabled: true },
+      { kind: "segment.renamed", segment: "beta-testers", newName: "beta" },
+      { kind: "segment.members_removed", segment: "beta", customerIds: ["c5"], userIds: [] },
+      { kind: "segment.deleted", segment: "empty" },
     ]);
     const copy = new FlagState();
     applySnapshotChunk(copy, first!);
@@ -76,5 +95,8 @@ describe("snapshots", () => {
     expect(copy.features.get("b")?.userOverrides.size).toBe(10);
     expect(copy.customers.size).toBe(10);
     expect(copy.users.size).toBe(10);
+    expect([...copy.segments.keys()]).toEqual(["beta-testers", "empty"]);
+    expect(copy.segments.get("beta-testers")?.customerIds.size).toBe(2);
+    expect([...(copy.features.get("b")?.segmentRules.keys() ?? [])].map((s) => s.name)).toEqual(["empty"]);
   });
 });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flagwire/v1/flags.proto.
  */
 export const file_flagwire_v1_flags: GenFile = /*@__PURE__*/
-  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEi3QEKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCghDdXN0b21lchIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoEVXNlchIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOgoGVGFyZ2V0EhUKC2N1c3RvbWVyX2lkGAEgASgJSAASEQoHdXNlcl9pZBgCIAEoCUgAQgYKBGtpbmQiSgoUQ3JlYXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJIlAKFUNyZWF0ZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyIhChFHZXRGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJIk0KEkdldEZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyI8ChNMaXN0RmVhdHVyZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImkKFExpc3RGZWF0dXJlc1Jlc3BvbnNlEiYKCGZlYXR1cmVzGAEgAygLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiNgoUUmVuYW1lRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghuZXdfbmFtZRgCIAEoCSJQChVSZW5hbWVGZWF0dXJlUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiJAoURGVsZXRlRmVhdHVyZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIpChVEZWxldGVGZWF0dXJlUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiOQoYU2V0RmVhdHVyZUVuYWJsZWRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHZW5hYmxlZBgCIAEoCCJUChlTZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIiMKFUNyZWF0ZUN1c3RvbWVyUmVxdWVzdBIKCgJpZBgBIAEoCSJTChZDcmVhdGVDdXN0b21lclJlc3BvbnNlEicKCGN1c3RvbWVyGAEgASgLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISEAoIcmV2aXNpb24YAiABKAMiIwoVRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0EgoKAmlkGAEgASgJIioKFkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiPQoUTGlzdEN1c3RvbWVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkibAoVTGlzdEN1c3RvbWVyc1Jlc3BvbnNlEigKCWN1c3RvbWVycxgBIAMoCzIVLmZsYWd3aXJlLnYxLkN1c3RvbWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyI0ChFDcmVhdGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCSJHChJDcmVhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmZsYWd3aXJlLnYxLlVzZXISEAoIcmV2aXNpb24YAiABKAMiHwoRRGVsZXRlVXNlclJlcXVlc3QSCgoCaWQYASABKAkiJgoSRGVsZXRlVXNlclJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIk4KEExpc3RVc2Vyc1JlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoRTGlzdFVzZXJzUmVzcG9uc2USIAoFdXNlcnMYASADKAsyES5mbGFnd2lyZS52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJbChJTZXRPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCInChNTZXRPdmVycmlkZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIkwKFENsZWFyT3ZlcnJpZGVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSIwoGdGFyZ2V0GAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0IikKFUNsZWFyT3ZlcnJpZGVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyJICg9FdmFsdWF0ZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJImQKEEV2YWx1YXRlUmVzcG9uc2USDwoHZW5hYmxlZBgBIAEoCBItCgZyZWFzb24YAiABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEhAKCHJldmlzaW9uGAMgASgDIo0BCh9MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMgoGZmlsdGVyGAIgASgOMiIuZmxhZ3dpcmUudjEuQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImMKIExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlEhQKDGN1c3RvbWVyX2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMiXAoeTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl4KH0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVzcG9uc2USEAoIZmVhdHVyZXMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIo4CCgZDaGFuZ2USEAoIcmV2aXNpb24YASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoEa2luZBgDIAEoDjIXLmZsYWd3aXJlLnYxLkNoYW5nZUtpbmQSDwoHZmVhdHVyZRgEIAEoCRIjCgZ0YXJnZXQYBSABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSFAoHZW5hYmxlZBgGIAEoCEgAiAEBEhAKCG5ld19uYW1lGAcgASgJEhMKC2Rlc2NyaXB0aW9uGAggASgJEhMKC2N1c3RvbWVyX2lkGAkgASgJEg0KBWFjdG9yGAogASgJQgoKCF9lbmFibGVkIlMKEkxpc3RDaGFuZ2VzUmVxdWVzdBIWCg5zaW5jZV9yZXZpc2lvbhgBIAEoAxIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSKHAQoTTGlzdENoYW5nZXNSZXNwb25zZRIkCgdjaGFuZ2VzGAEgAygLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIfChdwcnVuZWRfdGhyb3VnaF9yZXZpc2lvbhgEIAEoAyJxChNXYXRjaENoYW5nZXNSZXF1ZXN0EhsKDnNpbmNlX3JldmlzaW9uGAEgASgDSACIAQESEAoIZmVhdHVyZXMYAiADKAkSGAoQaW5jbHVkZV9zbmFwc2hvdBgDIAEoCEIRCg9fc2luY2VfcmV2aXNpb24ilAEKFFdhdGNoQ2hhbmdlc1Jlc3BvbnNlEiMKBmNoYW5nZRgBIAEoCzITLmZsYWd3aXJlLnYxLkNoYW5nZRIsCghzbmFwc2hvdBgCIAEoCzIaLmZsYWd3aXJlLnYxLlNuYXBzaG90Q2h1bmsSKQoJaGVhcnRiZWF0GAMgASgLMhYuZmxhZ3dpcmUudjEuSGVhcnRiZWF0IsgBCg1TbmFwc2hvdENodW5rEhAKCHJldmlzaW9uGAEgASgDEg0KBWluZGV4GAIgASgFEgwKBGxhc3QYAyABKAgSJgoIZmVhdHVyZXMYBCADKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhQKDGN1c3RvbWVyX2lkcxgFIAMoCRIgCgV1c2VycxgGIAMoCzIRLmZsYWd3aXJlLnYxLlVzZXISKAoJb3ZlcnJpZGVzGAcgAygLMhUuZmxhZ3dpcmUudjEuT3ZlcnJpZGUiUQoIT3ZlcnJpZGUSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQSDwoHZW5hYmxlZBgDIAEoCCJHCglIZWFydGJlYXQSEAoIcmV2aXNpb24YASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUAoWV2F0Y2hFdmFsdWF0aW9uUmVxdWVzdBIQCghmZWF0dXJlcxgBIAMoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJIosBChdXYXRjaEV2YWx1YXRpb25SZXNwb25zZRIzCgtldmFsdWF0aW9ucxgBIAMoCzIeLmZsYWd3aXJlLnYxLkZlYXR1cmVFdmFsdWF0aW9uEhAKCHJldmlzaW9uGAIgASgDEikKCWhlYXJ0YmVhdBgDIAEoCzIWLmZsYWd3aXJlLnYxLkhlYXJ0YmVhdCJ1ChFGZWF0dXJlRXZhbHVhdGlvbhIPCgdmZWF0dXJlGAEgASgJEg8KB2VuYWJsZWQYAiABKAgSLQoGcmVhc29uGAMgASgOMh0uZmxhZ3dpcmUudjEuRXZhbHVhdGlvblJlYXNvbhIPCgdkZWxldGVkGAQgASgIKqIBChBFdmFsdWF0aW9uUmVhc29uEiEKHUVWQUxVQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZRVZBTFVBVElPTl9SRUFTT05fREVGQVVMVBABEicKI0VWQUxVQVRJT05fUkVBU09OX0NVU1RPTUVSX09WRVJSSURFEAISIwofRVZBTFVBVElPTl9SRUFTT05fVVNFUl9PVkVSUklERRADKsYBChVDdXN0b21lckZlYXR1cmVGaWx0ZXISJwojQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfVU5TUEVDSUZJRUQQABIjCh9DVVNUT01FUl9GRUFUVVJFX0ZJTFRFUl9FTkFCTEVEEAESLgoqQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9FTkFCTEVEEAISLworQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRVhQTElDSVRMWV9ESVNBQkxFRBADKvECCgpDaGFuZ2VLaW5kEhsKF0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9DUkVBVEVEEAESHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9SRU5BTUVEEAISHwobQ0hBTkdFX0tJTkRfRkVBVFVSRV9ERUxFVEVEEAMSIwofQ0hBTkdFX0tJTkRfRkVBVFVSRV9FTkFCTEVEX1NFVBAEEiAKHENIQU5HRV9LSU5EX0NVU1RPTUVSX0NSRUFURUQQBRIgChxDSEFOR0VfS0lORF9DVVNUT01FUl9ERUxFVEVEEAYSHAoYQ0hBTkdFX0tJTkRfVVNFUl9DUkVBVEVEEAcSHAoYQ0hBTkdFX0tJTkRfVVNFUl9ERUxFVEVEEAgSHAoYQ0hBTkdFX0tJTkRfT1ZFUlJJREVfU0VUEAkSIAocQ0hBTkdFX0tJTkRfT1ZFUlJJREVfQ0xFQVJFRBAKMrkOChJGZWF0dXJlRmxhZ1NlcnZpY2USVgoNQ3JlYXRlRmVhdHVyZRIhLmZsYWd3aXJlLnYxLkNyZWF0ZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlc3BvbnNlElIKCkdldEZlYXR1cmUSHi5mbGFnd2lyZS52MS5HZXRGZWF0dXJlUmVxdWVzdBofLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXNwb25zZSIDkAIBElgKDExpc3RGZWF0dXJlcxIgLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNSZXNwb25zZSIDkAIBElYKDVJlbmFtZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5SZW5hbWVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXNwb25zZRJWCg1EZWxldGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuRGVsZXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVzcG9uc2USYgoRU2V0RmVhdHVyZUVuYWJsZWQSJS5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QaJi5mbGFnd2lyZS52MS5TZXRGZWF0dXJlRW5hYmxlZFJlc3BvbnNlElkKDkNyZWF0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuQ3JlYXRlQ3VzdG9tZXJSZXNwb25zZRJZCg5EZWxldGVDdXN0b21lchIiLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVxdWVzdBojLmZsYWd3aXJlLnYxLkRlbGV0ZUN1c3RvbWVyUmVzcG9uc2USWwoNTGlzdEN1c3RvbWVycxIhLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1Jlc3BvbnNlIgOQAgESTQoKQ3JlYXRlVXNlchIeLmZsYWd3aXJlLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlc3BvbnNlEk0KCkRlbGV0ZVVzZXISHi5mbGFnd2lyZS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJPCglMaXN0VXNlcnMSHS5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXF1ZXN0Gh4uZmxhZ3dpcmUudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJQCgtTZXRPdmVycmlkZRIfLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVxdWVzdBogLmZsYWd3aXJlLnYxLlNldE92ZXJyaWRlUmVzcG9uc2USVgoNQ2xlYXJPdmVycmlkZRIhLmZsYWd3aXJlLnYxLkNsZWFyT3ZlcnJpZGVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlc3BvbnNlEkwKCEV2YWx1YXRlEhwuZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXF1ZXN0Gh0uZmxhZ3dpcmUudjEuRXZhbHVhdGVSZXNwb25zZSIDkAIBEnwKGExpc3RDdXN0b21lcnNXaXRoRmVhdHVyZRIsLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlcXVlc3QaLS5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXNwb25zZSIDkAIBEnkKF0xpc3RGZWF0dXJlc0ZvckN1c3RvbWVyEisuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXF1ZXN0GiwuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXJSZXNwb25zZSIDkAIBElUKC0xpc3RDaGFuZ2VzEh8uZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuTGlzdENoYW5nZXNSZXNwb25zZSIDkAIBEloKDFdhdGNoQ2hhbmdlcxIgLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1JlcXVlc3QaIS5mbGFnd2lyZS52MS5XYXRjaENoYW5nZXNSZXNwb25zZSIDkAIBMAESYwoPV2F0Y2hFdmFsdWF0aW9uEiMuZmxhZ3dpcmUudjEuV2F0Y2hFdmFsdWF0aW9uUmVxdWVzdBokLmZsYWd3aXJlLnYxLldhdGNoRXZhbHVhdGlvblJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdmbGFnd2lyZS92MS9mbGFncy5wcm90bxILZmxhZ3dpcmUudjEiwwIKB0ZlYXR1cmUSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEh8KF2N1c3RvbWVyX292ZXJyaWRlX2NvdW50GAQgASgFEhsKE3VzZXJfb3ZlcnJpZGVfY291bnQYBSABKAUSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgdyb2xsb3V0GAggASgLMhQuZmxhZ3dpcmUudjEuUm9sbG91dBIMCgRzYWx0GAkgASgJEi8KDXNlZ21lbnRfcnVsZXMYCiADKAsyGC5mbGFnd2lyZS52MS5TZWdtZW50UnVsZSJTCgdSb2xsb3V0EhQKDGJhc2lzX3BvaW50cxgBIAEoBRIyCgpzdGlja2luZXNzGAIgASgOMh4uZmxhZ3dpcmUudjEuUm9sbG91dFN0aWNraW5lc3MiQAoLU2VnbWVudFJ1bGUSDwoHZmVhdHVyZRgBIAEoCRIPCgdzZWdtZW50GAIgASgJEg8KB2VuYWJsZWQYAyABKAgiiAEKB1NlZ21lbnQSDAoEbmFtZRgBIAEoCRIWCg5jdXN0b21lcl9jb3VudBgCIAEoBRISCgp1c2VyX2NvdW50GAMgASgFEhIKCnJ1bGVfY291bnQYBCABKAUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkkKEVNlZ21lbnRNZW1iZXJzaGlwEg8KB3NlZ21lbnQYASABKAkSIwoGbWVtYmVyGAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0IkcKCEN1c3RvbWVyEgoKAmlkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYCgRVc2VyEgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEi8KC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI6CgZUYXJnZXQSFQoLY3VzdG9tZXJfaWQYASABKAlIABIRCgd1c2VyX2lkGAIgASgJSABCBgoEa2luZCJKChRDcmVhdGVGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB2VuYWJsZWQYAiABKAgSEwoLZGVzY3JpcHRpb24YAyABKAkiUAoVQ3JlYXRlRmVhdHVyZVJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIiEKEUdldEZlYXR1cmVSZXF1ZXN0EgwKBG5hbWUYASABKAkiTQoSR2V0RmVhdHVyZVJlc3BvbnNlEiUKB2ZlYXR1cmUYASABKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhAKCHJldmlzaW9uGAIgASgDIjwKE0xpc3RGZWF0dXJlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiaQoUTGlzdEZlYXR1cmVzUmVzcG9uc2USJgoIZmVhdHVyZXMYASADKAsyFC5mbGFnd2lyZS52MS5GZWF0dXJlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyI2ChRSZW5hbWVGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCG5ld19uYW1lGAIgASgJIlAKFVJlbmFtZUZlYXR1cmVSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyIkChREZWxldGVGZWF0dXJlUmVxdWVzdBIMCgRuYW1lGAEgASgJIikKFURlbGV0ZUZlYXR1cmVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyI5ChhTZXRGZWF0dXJlRW5hYmxlZFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIIlQKGVNldEZlYXR1cmVFbmFibGVkUmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiIwoVQ3JlYXRlQ3VzdG9tZXJSZXF1ZXN0EgoKAmlkGAEgASgJIlMKFkNyZWF0ZUN1c3RvbWVyUmVzcG9uc2USJwoIY3VzdG9tZXIYASABKAsyFS5mbGFnd2lyZS52MS5DdXN0b21lchIQCghyZXZpc2lvbhgCIAEoAyIjChVEZWxldGVDdXN0b21lclJlcXVlc3QSCgoCaWQYASABKAkiKgoWRGVsZXRlQ3VzdG9tZXJSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyI9ChRMaXN0Q3VzdG9tZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJsChVMaXN0Q3VzdG9tZXJzUmVzcG9uc2USKAoJY3VzdG9tZXJzGAEgAygLMhUuZmxhZ3dpcmUudjEuQ3VzdG9tZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIjQKEUNyZWF0ZVVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJIkcKEkNyZWF0ZVVzZXJSZXNwb25zZRIfCgR1c2VyGAEgASgLMhEuZmxhZ3dpcmUudjEuVXNlchIQCghyZXZpc2lvbhgCIAEoAyIfChFEZWxldGVVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSImChJEZWxldGVVc2VyUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiTgoQTGlzdFVzZXJzUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJgChFMaXN0VXNlcnNSZXNwb25zZRIgCgV1c2VycxgBIAMoCzIRLmZsYWd3aXJlLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIlsKElNldE92ZXJyaWRlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEiMKBnRhcmdldBgCIAEoCzITLmZsYWd3aXJlLnYxLlRhcmdldBIPCgdlbmFibGVkGAMgASgIIicKE1NldE92ZXJyaWRlUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMiTAoUQ2xlYXJPdmVycmlkZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIjCgZ0YXJnZXQYAiABKAsyEy5mbGFnd2lyZS52MS5UYXJnZXQiKQoVQ2xlYXJPdmVycmlkZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIkgKD0V2YWx1YXRlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkidQoQRXZhbHVhdGVSZXNwb25zZRIPCgdlbmFibGVkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmZsYWd3aXJlLnYxLkV2YWx1YXRpb25SZWFzb24SEAoIcmV2aXNpb24YAyABKAMSDwoHc2VnbWVudBgEIAEoCSKNAQofTGlzdEN1c3RvbWVyc1dpdGhGZWF0dXJlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEjIKBmZpbHRlchgCIAEoDjIiLmZsYWd3aXJlLnYxLkN1c3RvbWVyRmVhdHVyZUZpbHRlchIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJjCiBMaXN0Q3VzdG9tZXJzV2l0aEZlYXR1cmVSZXNwb25zZRIUCgxjdXN0b21lcl9pZHMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIlwKHkxpc3RGZWF0dXJlc0ZvckN1c3RvbWVyUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJeCh9MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlc3BvbnNlEhAKCGZlYXR1cmVzGAEgAygJEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyKKAwoGQ2hhbmdlEhAKCHJldmlzaW9uGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBGtpbmQYAyABKA4yFy5mbGFnd2lyZS52MS5DaGFuZ2VLaW5kEg8KB2ZlYXR1cmUYBCABKAkSIwoGdGFyZ2V0GAUgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0EhQKB2VuYWJsZWQYBiABKAhIAIgBARIQCghuZXdfbmFtZRgHIAEoCRITCgtkZXNjcmlwdGlvbhgIIAEoCRITCgtjdXN0b21lcl9pZBgJIAEoCRINCgVhY3RvchgKIAEoCRIPCgdzZWdtZW50GAsgASgJEiUKB3JvbGxvdXQYDCABKAsyFC5mbGFnd2lyZS52MS5Sb2xsb3V0EhsKE21lbWJlcl9jdXN0b21lcl9pZHMYDSADKAkSFwoPbWVtYmVyX3VzZXJfaWRzGA4gAygJEgwKBHNhbHQYDyABKAlCCgoIX2VuYWJsZWQiUwoSTGlzdENoYW5nZXNSZXF1ZXN0EhYKDnNpbmNlX3JldmlzaW9uGAEgASgDEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIocBChNMaXN0Q2hhbmdlc1Jlc3BvbnNlEiQKB2NoYW5nZXMYASADKAsyEy5mbGFnd2lyZS52MS5DaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDEh8KF3BydW5lZF90aHJvdWdoX3JldmlzaW9uGAQgASgDInEKE1dhdGNoQ2hhbmdlc1JlcXVlc3QSGwoOc2luY2VfcmV2aXNpb24YASABKANIAIgBARIQCghmZWF0dXJlcxgCIAMoCRIYChBpbmNsdWRlX3NuYXBzaG90GAMgASgIQhEKD19zaW5jZV9yZXZpc2lvbiKUAQoUV2F0Y2hDaGFuZ2VzUmVzcG9uc2USIwoGY2hhbmdlGAEgASgLMhMuZmxhZ3dpcmUudjEuQ2hhbmdlEiwKCHNuYXBzaG90GAIgASgLMhouZmxhZ3dpcmUudjEuU25hcHNob3RDaHVuaxIpCgloZWFydGJlYXQYAyABKAsyFi5mbGFnd2lyZS52MS5IZWFydGJlYXQi2gIKDVNuYXBzaG90Q2h1bmsSEAoIcmV2aXNpb24YASABKAMSDQoFaW5kZXgYAiABKAUSDAoEbGFzdBgDIAEoCBImCghmZWF0dXJlcxgEIAMoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSFAoMY3VzdG9tZXJfaWRzGAUgAygJEiAKBXVzZXJzGAYgAygLMhEuZmxhZ3dpcmUudjEuVXNlchIoCglvdmVycmlkZXMYByADKAsyFS5mbGFnd2lyZS52MS5PdmVycmlkZRImCghzZWdtZW50cxgIIAMoCzIULmZsYWd3aXJlLnYxLlNlZ21lbnQSNwoPc2VnbWVudF9tZW1iZXJzGAkgAygLMh4uZmxhZ3dpcmUudjEuU2VnbWVudE1lbWJlcnNoaXASLwoNc2VnbWVudF9ydWxlcxgKIAMoCzIYLmZsYWd3aXJlLnYxLlNlZ21lbnRSdWxlIlEKCE92ZXJyaWRlEg8KB2ZlYXR1cmUYASABKAkSIwoGdGFyZ2V0GAIgASgLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0Eg8KB2VuYWJsZWQYAyABKAgiRwoJSGVhcnRiZWF0EhAKCHJldmlzaW9uGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKFldhdGNoRXZhbHVhdGlvblJlcXVlc3QSEAoIZmVhdHVyZXMYASADKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCSKLAQoXV2F0Y2hFdmFsdWF0aW9uUmVzcG9uc2USMwoLZXZhbHVhdGlvbnMYASADKAsyHi5mbGFnd2lyZS52MS5GZWF0dXJlRXZhbHVhdGlvbhIQCghyZXZpc2lvbhgCIAEoAxIpCgloZWFydGJlYXQYAyABKAsyFi5mbGFnd2lyZS52MS5IZWFydGJlYXQihgEKEUZlYXR1cmVFdmFsdWF0aW9uEg8KB2ZlYXR1cmUYASABKAkSDwoHZW5hYmxlZBgCIAEoCBItCgZyZWFzb24YAyABKA4yHS5mbGFnd2lyZS52MS5FdmFsdWF0aW9uUmVhc29uEg8KB2RlbGV0ZWQYBCABKAgSDwoHc2VnbWVudBgFIAEoCSJLChFTZXRSb2xsb3V0UmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEiUKB3JvbGxvdXQYAiABKAsyFC5mbGFnd2lyZS52MS5Sb2xsb3V0Ik0KElNldFJvbGxvdXRSZXNwb25zZRIlCgdmZWF0dXJlGAEgASgLMhQuZmxhZ3dpcmUudjEuRmVhdHVyZRIQCghyZXZpc2lvbhgCIAEoAyImChNDbGVhclJvbGxvdXRSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkiTwoUQ2xlYXJSb2xsb3V0UmVzcG9uc2USJQoHZmVhdHVyZRgBIAEoCzIULmZsYWd3aXJlLnYxLkZlYXR1cmUSEAoIcmV2aXNpb24YAiABKAMiJAoUQ3JlYXRlU2VnbWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJQChVDcmVhdGVTZWdtZW50UmVzcG9uc2USJQoHc2VnbWVudBgBIAEoCzIULmZsYWd3aXJlLnYxLlNlZ21lbnQSEAoIcmV2aXNpb24YAiABKAMiIQoRR2V0U2VnbWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJNChJHZXRTZWdtZW50UmVzcG9uc2USJQoHc2VnbWVudBgBIAEoCzIULmZsYWd3aXJlLnYxLlNlZ21lbnQSEAoIcmV2aXNpb24YAiABKAMiPAoTTGlzdFNlZ21lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJpChRMaXN0U2VnbWVudHNSZXNwb25zZRImCghzZWdtZW50cxgBIAMoCzIULmZsYWd3aXJlLnYxLlNlZ21lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIjYKFFJlbmFtZVNlZ21lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIbmV3X25hbWUYAiABKAkiUAoVUmVuYW1lU2VnbWVudFJlc3BvbnNlEiUKB3NlZ21lbnQYASABKAsyFC5mbGFnd2lyZS52MS5TZWdtZW50EhAKCHJldmlzaW9uGAIgASgDIiQKFERlbGV0ZVNlZ21lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiKQoVRGVsZXRlU2VnbWVudFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIlMKGEFkZFNlZ21lbnRNZW1iZXJzUmVxdWVzdBIPCgdzZWdtZW50GAEgASgJEhQKDGN1c3RvbWVyX2lkcxgCIAMoCRIQCgh1c2VyX2lkcxgDIAMoCSItChlBZGRTZWdtZW50TWVtYmVyc1Jlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIlYKG1JlbW92ZVNlZ21lbnRNZW1iZXJzUmVxdWVzdBIPCgdzZWdtZW50GAEgASgJEhQKDGN1c3RvbWVyX2lkcxgCIAMoCRIQCgh1c2VyX2lkcxgDIAMoCSIwChxSZW1vdmVTZWdtZW50TWVtYmVyc1Jlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIlMKGUxpc3RTZWdtZW50TWVtYmVyc1JlcXVlc3QSDwoHc2VnbWVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJtChpMaXN0U2VnbWVudE1lbWJlcnNSZXNwb25zZRIkCgdtZW1iZXJzGAEgAygLMhMuZmxhZ3dpcmUudjEuVGFyZ2V0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJKChVTZXRTZWdtZW50UnVsZVJlcXVlc3QSDwoHZmVhdHVyZRgBIAEoCRIPCgdzZWdtZW50GAIgASgJEg8KB2VuYWJsZWQYAyABKAgiKgoWU2V0U2VnbWVudFJ1bGVSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAyI7ChdDbGVhclNlZ21lbnRSdWxlUmVxdWVzdBIPCgdmZWF0dXJlGAEgASgJEg8KB3NlZ21lbnQYAiABKAkiLAoYQ2xlYXJTZWdtZW50UnVsZVJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIjkKEUV2YWx1YXRpb25Db250ZXh0EhMKC2N1c3RvbWVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiOgoSRXZhbHVhdGVBbGxSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiXAoTRXZhbHVhdGVBbGxSZXNwb25zZRIzCgtldmFsdWF0aW9ucxgBIAMoCzIeLmZsYWd3aXJlLnYxLkZlYXR1cmVFdmFsdWF0aW9uEhAKCHJldmlzaW9uGAIgASgDIlkKFEV2YWx1YXRlQmF0Y2hSZXF1ZXN0Eg8KB2ZlYXR1cmUYASABKAkSMAoIY29udGV4dHMYAiADKAsyHi5mbGFnd2lyZS52MS5FdmFsdWF0aW9uQ29udGV4dCJkChFDb250ZXh0RXZhbHVhdGlvbhIPCgdlbmFibGVkGAEgASgIEi0KBnJlYXNvbhgCIAEoDjIdLmZsYWd3aXJlLnYxLkV2YWx1YXRpb25SZWFzb24SDwoHc2VnbWVudBgDIAEoCSJaChVFdmFsdWF0ZUJhdGNoUmVzcG9uc2USLwoHcmVzdWx0cxgBIAMoCzIeLmZsYWd3aXJlLnYxLkNvbnRleHRFdmFsdWF0aW9uEhAKCHJldmlzaW9uGAIgASgDKnUKEVJvbGxvdXRTdGlja2luZXNzEiIKHlJPTExPVVRfU1RJQ0tJTkVTU19VTlNQRUNJRklFRBAAEhsKF1JPTExPVVRfU1RJQ0tJTkVTU19VU0VSEAESHwobUk9MTE9VVF9TVElDS0lORVNTX0NVU1RPTUVSEAIqkAIKEEV2YWx1YXRpb25SZWFzb24SIQodRVZBTFVBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIdChlFVkFMVUFUSU9OX1JFQVNPTl9ERUZBVUxUEAESJwojRVZBTFVBVElPTl9SRUFTT05fQ1VTVE9NRVJfT1ZFUlJJREUQAhIjCh9FVkFMVUFUSU9OX1JFQVNPTl9VU0VSX09WRVJSSURFEAMSHQoZRVZBTFVBVElPTl9SRUFTT05fU0VHTUVOVBAEEh0KGUVWQUxVQVRJT05fUkVBU09OX1JPTExPVVQQBRIuCipFVkFMVUFUSU9OX1JFQVNPTl9ERUZBVUxUX05PX1NUSUNLSU5FU1NfSUQQBirGAQoVQ3VzdG9tZXJGZWF0dXJlRmlsdGVyEicKI0NVU1RPTUVSX0ZFQVRVUkVfRklMVEVSX1VOU1BFQ0lGSUVEEAASIwofQ1VTVE9NRVJfRkVBVFVSRV9GSUxURVJfRU5BQkxFRBABEi4KKkNVU1RPTUVSX0ZFQVRVUkVfRklMVEVSX0VYUExJQ0lUTFlfRU5BQkxFRBACEi8KK0NVU1RPTUVSX0ZFQVRVUkVfRklMVEVSX0VYUExJQ0lUTFlfRElTQUJMRUQQAyqqBQoKQ2hhbmdlS2luZBIbChdDSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEh8KG0NIQU5HRV9LSU5EX0ZFQVRVUkVfQ1JFQVRFRBABEh8KG0NIQU5HRV9LSU5EX0ZFQVRVUkVfUkVOQU1FRBACEh8KG0NIQU5HRV9LSU5EX0ZFQVRVUkVfREVMRVRFRBADEiMKH0NIQU5HRV9LSU5EX0ZFQVRVUkVfRU5BQkxFRF9TRVQQBBIgChxDSEFOR0VfS0lORF9DVVNUT01FUl9DUkVBVEVEEAUSIAocQ0hBTkdFX0tJTkRfQ1VTVE9NRVJfREVMRVRFRBAGEhwKGENIQU5HRV9LSU5EX1VTRVJfQ1JFQVRFRBAHEhwKGENIQU5HRV9LSU5EX1VTRVJfREVMRVRFRBAIEhwKGENIQU5HRV9LSU5EX09WRVJSSURFX1NFVBAJEiAKHENIQU5HRV9LSU5EX09WRVJSSURFX0NMRUFSRUQQChIbChdDSEFOR0VfS0lORF9ST0xMT1VUX1NFVBALEh8KG0NIQU5HRV9LSU5EX1JPTExPVVRfQ0xFQVJFRBAMEh8KG0NIQU5HRV9LSU5EX1NFR01FTlRfQ1JFQVRFRBANEh8KG0NIQU5HRV9LSU5EX1NFR01FTlRfUkVOQU1FRBAOEh8KG0NIQU5HRV9LSU5EX1NFR01FTlRfREVMRVRFRBAPEiUKIUNIQU5HRV9LSU5EX1NFR01FTlRfTUVNQkVSU19BRERFRBAQEicKI0NIQU5HRV9LSU5EX1NFR01FTlRfTUVNQkVSU19SRU1PVkVEEBESIAocQ0hBTkdFX0tJTkRfU0VHTUVOVF9SVUxFX1NFVBASEiQKIENIQU5HRV9LSU5EX1NFR01FTlRfUlVMRV9DTEVBUkVEEBMywBgKEkZlYXR1cmVGbGFnU2VydmljZRJWCg1DcmVhdGVGZWF0dXJlEiEuZmxhZ3dpcmUudjEuQ3JlYXRlRmVhdHVyZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5DcmVhdGVGZWF0dXJlUmVzcG9uc2USUgoKR2V0RmVhdHVyZRIeLmZsYWd3aXJlLnYxLkdldEZlYXR1cmVSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuR2V0RmVhdHVyZVJlc3BvbnNlIgOQAgESWAoMTGlzdEZlYXR1cmVzEiAuZmxhZ3dpcmUudjEuTGlzdEZlYXR1cmVzUmVxdWVzdBohLmZsYWd3aXJlLnYxLkxpc3RGZWF0dXJlc1Jlc3BvbnNlIgOQAgESVgoNUmVuYW1lRmVhdHVyZRIhLmZsYWd3aXJlLnYxLlJlbmFtZUZlYXR1cmVSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuUmVuYW1lRmVhdHVyZVJlc3BvbnNlElYKDURlbGV0ZUZlYXR1cmUSIS5mbGFnd2lyZS52MS5EZWxldGVGZWF0dXJlUmVxdWVzdBoiLmZsYWd3aXJlLnYxLkRlbGV0ZUZlYXR1cmVSZXNwb25zZRJiChFTZXRGZWF0dXJlRW5hYmxlZBIlLmZsYWd3aXJlLnYxLlNldEZlYXR1cmVFbmFibGVkUmVxdWVzdBomLmZsYWd3aXJlLnYxLlNldEZlYXR1cmVFbmFibGVkUmVzcG9uc2USWQoOQ3JlYXRlQ3VzdG9tZXISIi5mbGFnd2lyZS52MS5DcmVhdGVDdXN0b21lclJlcXVlc3QaIy5mbGFnd2lyZS52MS5DcmVhdGVDdXN0b21lclJlc3BvbnNlElkKDkRlbGV0ZUN1c3RvbWVyEiIuZmxhZ3dpcmUudjEuRGVsZXRlQ3VzdG9tZXJSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuRGVsZXRlQ3VzdG9tZXJSZXNwb25zZRJbCg1MaXN0Q3VzdG9tZXJzEiEuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1JlcXVlc3QaIi5mbGFnd2lyZS52MS5MaXN0Q3VzdG9tZXJzUmVzcG9uc2UiA5ACARJNCgpDcmVhdGVVc2VyEh4uZmxhZ3dpcmUudjEuQ3JlYXRlVXNlclJlcXVlc3QaHy5mbGFnd2lyZS52MS5DcmVhdGVVc2VyUmVzcG9uc2USTQoKRGVsZXRlVXNlchIeLmZsYWd3aXJlLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuRGVsZXRlVXNlclJlc3BvbnNlEk8KCUxpc3RVc2VycxIdLmZsYWd3aXJlLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHi5mbGFnd2lyZS52MS5MaXN0VXNlcnNSZXNwb25zZSIDkAIBElAKC1NldE92ZXJyaWRlEh8uZmxhZ3dpcmUudjEuU2V0T3ZlcnJpZGVSZXF1ZXN0GiAuZmxhZ3dpcmUudjEuU2V0T3ZlcnJpZGVSZXNwb25zZRJWCg1DbGVhck92ZXJyaWRlEiEuZmxhZ3dpcmUudjEuQ2xlYXJPdmVycmlkZVJlcXVlc3QaIi5mbGFnd2lyZS52MS5DbGVhck92ZXJyaWRlUmVzcG9uc2USTAoIRXZhbHVhdGUSHC5mbGFnd2lyZS52MS5FdmFsdWF0ZVJlcXVlc3QaHS5mbGFnd2lyZS52MS5FdmFsdWF0ZVJlc3BvbnNlIgOQAgESfAoYTGlzdEN1c3RvbWVyc1dpdGhGZWF0dXJlEiwuZmxhZ3dpcmUudjEuTGlzdEN1c3RvbWVyc1dpdGhGZWF0dXJlUmVxdWVzdBotLmZsYWd3aXJlLnYxLkxpc3RDdXN0b21lcnNXaXRoRmVhdHVyZVJlc3BvbnNlIgOQAgESeQoXTGlzdEZlYXR1cmVzRm9yQ3VzdG9tZXISKy5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlcXVlc3QaLC5mbGFnd2lyZS52MS5MaXN0RmVhdHVyZXNGb3JDdXN0b21lclJlc3BvbnNlIgOQAgESTQoKU2V0Um9sbG91dBIeLmZsYWd3aXJlLnYxLlNldFJvbGxvdXRSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuU2V0Um9sbG91dFJlc3BvbnNlElMKDENsZWFyUm9sbG91dBIgLmZsYWd3aXJlLnYxLkNsZWFyUm9sbG91dFJlcXVlc3QaIS5mbGFnd2lyZS52MS5DbGVhclJvbGxvdXRSZXNwb25zZRJWCg1DcmVhdGVTZWdtZW50EiEuZmxhZ3dpcmUudjEuQ3JlYXRlU2VnbWVudFJlcXVlc3QaIi5mbGFnd2lyZS52MS5DcmVhdGVTZWdtZW50UmVzcG9uc2USUgoKR2V0U2VnbWVudBIeLmZsYWd3aXJlLnYxLkdldFNlZ21lbnRSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuR2V0U2VnbWVudFJlc3BvbnNlIgOQAgESWAoMTGlzdFNlZ21lbnRzEiAuZmxhZ3dpcmUudjEuTGlzdFNlZ21lbnRzUmVxdWVzdBohLmZsYWd3aXJlLnYxLkxpc3RTZWdtZW50c1Jlc3BvbnNlIgOQAgESVgoNUmVuYW1lU2VnbWVudBIhLmZsYWd3aXJlLnYxLlJlbmFtZVNlZ21lbnRSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuUmVuYW1lU2VnbWVudFJlc3BvbnNlElYKDURlbGV0ZVNlZ21lbnQSIS5mbGFnd2lyZS52MS5EZWxldGVTZWdtZW50UmVxdWVzdBoiLmZsYWd3aXJlLnYxLkRlbGV0ZVNlZ21lbnRSZXNwb25zZRJiChFBZGRTZWdtZW50TWVtYmVycxIlLmZsYWd3aXJlLnYxLkFkZFNlZ21lbnRNZW1iZXJzUmVxdWVzdBomLmZsYWd3aXJlLnYxLkFkZFNlZ21lbnRNZW1iZXJzUmVzcG9uc2USawoUUmVtb3ZlU2VnbWVudE1lbWJlcnMSKC5mbGFnd2lyZS52MS5SZW1vdmVTZWdtZW50TWVtYmVyc1JlcXVlc3QaKS5mbGFnd2lyZS52MS5SZW1vdmVTZWdtZW50TWVtYmVyc1Jlc3BvbnNlEmoKEkxpc3RTZWdtZW50TWVtYmVycxImLmZsYWd3aXJlLnYxLkxpc3RTZWdtZW50TWVtYmVyc1JlcXVlc3QaJy5mbGFnd2lyZS52MS5MaXN0U2VnbWVudE1lbWJlcnNSZXNwb25zZSIDkAIBElkKDlNldFNlZ21lbnRSdWxlEiIuZmxhZ3dpcmUudjEuU2V0U2VnbWVudFJ1bGVSZXF1ZXN0GiMuZmxhZ3dpcmUudjEuU2V0U2VnbWVudFJ1bGVSZXNwb25zZRJfChBDbGVhclNlZ21lbnRSdWxlEiQuZmxhZ3dpcmUudjEuQ2xlYXJTZWdtZW50UnVsZVJlcXVlc3QaJS5mbGFnd2lyZS52MS5DbGVhclNlZ21lbnRSdWxlUmVzcG9uc2USVQoLRXZhbHVhdGVBbGwSHy5mbGFnd2lyZS52MS5FdmFsdWF0ZUFsbFJlcXVlc3QaIC5mbGFnd2lyZS52MS5FdmFsdWF0ZUFsbFJlc3BvbnNlIgOQAgESWwoNRXZhbHVhdGVCYXRjaBIhLmZsYWd3aXJlLnYxLkV2YWx1YXRlQmF0Y2hSZXF1ZXN0GiIuZmxhZ3dpcmUudjEuRXZhbHVhdGVCYXRjaFJlc3BvbnNlIgOQAgESVQoLTGlzdENoYW5nZXMSHy5mbGFnd2lyZS52MS5MaXN0Q2hhbmdlc1JlcXVlc3QaIC5mbGFnd2lyZS52MS5MaXN0Q2hhbmdlc1Jlc3BvbnNlIgOQAgESWgoMV2F0Y2hDaGFuZ2VzEiAuZmxhZ3dpcmUudjEuV2F0Y2hDaGFuZ2VzUmVxdWVzdBohLmZsYWd3aXJlLnYxLldhdGNoQ2hhbmdlc1Jlc3BvbnNlIgOQAgEwARJjCg9XYXRjaEV2YWx1YXRpb24SIy5mbGFnd2lyZS52MS5XYXRjaEV2YWx1YXRpb25SZXF1ZXN0GiQuZmxhZ3dpcmUudjEuV2F0Y2hFdmFsdWF0aW9uUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A feature flag and its global value.
@@ -63,11 +63,35 @@ export type Feature = Message<"flagwire.v1.Feature"> & {
   createTime?: Timestamp | undefined;
 
   /**
-   * When the feature's name, global value or description last changed.
+   * When the feature's name, global value, description or rollout last
+   * changed.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The percentage rollout; unset when the feature has none.
+   *
+   * @generated from field: flagwire.v1.Rollout rollout = 8;
+   */
+  rollout?: Rollout | undefined;
+
+  /**
+   * Read-only: the bucketing salt, drawn at random when the feature was
+   * created and never changed (so renaming a feature re-buckets nobody).
+   *
+   * @generated from field: string salt = 9;
+   */
+  salt: string;
+
+  /**
+   * The feature's segment rules, ordered by segment name (left empty in a
+   * snapshot: the rules come in `SnapshotChunk.segment_rules`).
+   *
+   * @generated from field: repeated flagwire.v1.SegmentRule segment_rules = 10;
+   */
+  segmentRules: SegmentRule[];
 };
 
 /**
@@ -76,6 +100,151 @@ export type Feature = Message<"flagwire.v1.Feature"> & {
  */
 export const FeatureSchema: GenMessage<Feature> = /*@__PURE__*/
   messageDesc(file_flagwire_v1_flags, 0);
+
+/**
+ * A percentage rollout. A context's bucket is MurmurHash3 x86 32-bit, seed 0,
+ * of the UTF-8 bytes of `<salt>:<id>` (the feature's `salt`, a colon, the
+ * user or customer id), modulo 10000; the feature is on for the context when
+ * the bucket is below `basis_points`. Raising the percentage only adds
+ * contexts. A context without the id (no user for a by-user rollout) gets the
+ * global value with reason DEFAULT_NO_STICKINESS_ID.
+ *
+ * @generated from message flagwire.v1.Rollout
+ */
+export type Rollout = Message<"flagwire.v1.Rollout"> & {
+  /**
+   * The percentage in hundredths of a percent: 0-10000 (2500 is 25.00%).
+   *
+   * @generated from field: int32 basis_points = 1;
+   */
+  basisPoints: number;
+
+  /**
+   * Which id buckets a context; by user when unspecified.
+   *
+   * @generated from field: flagwire.v1.RolloutStickiness stickiness = 2;
+   */
+  stickiness: RolloutStickiness;
+};
+
+/**
+ * Describes the message flagwire.v1.Rollout.
+ * Use `create(RolloutSchema)` to create a new message.
+ */
+export const RolloutSchema: GenMessage<Rollout> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 1);
+
+/**
+ * A feature's rule for the contexts in one segment.
+ *
+ * @generated from message flagwire.v1.SegmentRule
+ */
+export type SegmentRule = Message<"flagwire.v1.SegmentRule"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 2;
+   */
+  segment: string;
+
+  /**
+   * The value the segment's contexts get.
+   *
+   * @generated from field: bool enabled = 3;
+   */
+  enabled: boolean;
+};
+
+/**
+ * Describes the message flagwire.v1.SegmentRule.
+ * Use `create(SegmentRuleSchema)` to create a new message.
+ */
+export const SegmentRuleSchema: GenMessage<SegmentRule> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 2);
+
+/**
+ * A segment (cohort): a named set of customers and users, e.g. `beta-testers`.
+ *
+ * @generated from message flagwire.v1.Segment
+ */
+export type Segment = Message<"flagwire.v1.Segment"> & {
+  /**
+   * Unique, case-sensitive name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Number of customers in the segment.
+   *
+   * @generated from field: int32 customer_count = 2;
+   */
+  customerCount: number;
+
+  /**
+   * Number of users in the segment.
+   *
+   * @generated from field: int32 user_count = 3;
+   */
+  userCount: number;
+
+  /**
+   * Number of features with a rule for the segment.
+   *
+   * @generated from field: int32 rule_count = 4;
+   */
+  ruleCount: number;
+
+  /**
+   * When the segment was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message flagwire.v1.Segment.
+ * Use `create(SegmentSchema)` to create a new message.
+ */
+export const SegmentSchema: GenMessage<Segment> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 3);
+
+/**
+ * One member of a segment, as a snapshot lists it.
+ *
+ * @generated from message flagwire.v1.SegmentMembership
+ */
+export type SegmentMembership = Message<"flagwire.v1.SegmentMembership"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 1;
+   */
+  segment: string;
+
+  /**
+   * The customer or user in it.
+   *
+   * @generated from field: flagwire.v1.Target member = 2;
+   */
+  member?: Target | undefined;
+};
+
+/**
+ * Describes the message flagwire.v1.SegmentMembership.
+ * Use `create(SegmentMembershipSchema)` to create a new message.
+ */
+export const SegmentMembershipSchema: GenMessage<SegmentMembership> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 4);
 
 /**
  * A customer: an organisation whose users share its overrides.
@@ -103,7 +272,7 @@ export type Customer = Message<"flagwire.v1.Customer"> & {
  * Use `create(CustomerSchema)` to create a new message.
  */
 export const CustomerSchema: GenMessage<Customer> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 1);
+  messageDesc(file_flagwire_v1_flags, 5);
 
 /**
  * A user, optionally belonging to a customer.
@@ -138,7 +307,7 @@ export type User = Message<"flagwire.v1.User"> & {
  * Use `create(UserSchema)` to create a new message.
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 2);
+  messageDesc(file_flagwire_v1_flags, 6);
 
 /**
  * The one customer or one user an override applies to.
@@ -175,7 +344,7 @@ export type Target = Message<"flagwire.v1.Target"> & {
  * Use `create(TargetSchema)` to create a new message.
  */
 export const TargetSchema: GenMessage<Target> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 3);
+  messageDesc(file_flagwire_v1_flags, 7);
 
 /**
  * Request of CreateFeature.
@@ -210,7 +379,7 @@ export type CreateFeatureRequest = Message<"flagwire.v1.CreateFeatureRequest"> &
  * Use `create(CreateFeatureRequestSchema)` to create a new message.
  */
 export const CreateFeatureRequestSchema: GenMessage<CreateFeatureRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 4);
+  messageDesc(file_flagwire_v1_flags, 8);
 
 /**
  * Response of CreateFeature.
@@ -238,7 +407,7 @@ export type CreateFeatureResponse = Message<"flagwire.v1.CreateFeatureResponse">
  * Use `create(CreateFeatureResponseSchema)` to create a new message.
  */
 export const CreateFeatureResponseSchema: GenMessage<CreateFeatureResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 5);
+  messageDesc(file_flagwire_v1_flags, 9);
 
 /**
  * Request of GetFeature.
@@ -259,7 +428,7 @@ export type GetFeatureRequest = Message<"flagwire.v1.GetFeatureRequest"> & {
  * Use `create(GetFeatureRequestSchema)` to create a new message.
  */
 export const GetFeatureRequestSchema: GenMessage<GetFeatureRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 6);
+  messageDesc(file_flagwire_v1_flags, 10);
 
 /**
  * Response of GetFeature.
@@ -287,7 +456,7 @@ export type GetFeatureResponse = Message<"flagwire.v1.GetFeatureResponse"> & {
  * Use `create(GetFeatureResponseSchema)` to create a new message.
  */
 export const GetFeatureResponseSchema: GenMessage<GetFeatureResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 7);
+  messageDesc(file_flagwire_v1_flags, 11);
 
 /**
  * Request of ListFeatures.
@@ -315,7 +484,7 @@ export type ListFeaturesRequest = Message<"flagwire.v1.ListFeaturesRequest"> & {
  * Use `create(ListFeaturesRequestSchema)` to create a new message.
  */
 export const ListFeaturesRequestSchema: GenMessage<ListFeaturesRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 8);
+  messageDesc(file_flagwire_v1_flags, 12);
 
 /**
  * Response of ListFeatures.
@@ -350,7 +519,7 @@ export type ListFeaturesResponse = Message<"flagwire.v1.ListFeaturesResponse"> &
  * Use `create(ListFeaturesResponseSchema)` to create a new message.
  */
 export const ListFeaturesResponseSchema: GenMessage<ListFeaturesResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 9);
+  messageDesc(file_flagwire_v1_flags, 13);
 
 /**
  * Request of RenameFeature.
@@ -378,7 +547,7 @@ export type RenameFeatureRequest = Message<"flagwire.v1.RenameFeatureRequest"> &
  * Use `create(RenameFeatureRequestSchema)` to create a new message.
  */
 export const RenameFeatureRequestSchema: GenMessage<RenameFeatureRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 10);
+  messageDesc(file_flagwire_v1_flags, 14);
 
 /**
  * Response of RenameFeature.
@@ -406,7 +575,7 @@ export type RenameFeatureResponse = Message<"flagwire.v1.RenameFeatureResponse">
  * Use `create(RenameFeatureResponseSchema)` to create a new message.
  */
 export const RenameFeatureResponseSchema: GenMessage<RenameFeatureResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 11);
+  messageDesc(file_flagwire_v1_flags, 15);
 
 /**
  * Request of DeleteFeature.
@@ -427,7 +596,7 @@ export type DeleteFeatureRequest = Message<"flagwire.v1.DeleteFeatureRequest"> &
  * Use `create(DeleteFeatureRequestSchema)` to create a new message.
  */
 export const DeleteFeatureRequestSchema: GenMessage<DeleteFeatureRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 12);
+  messageDesc(file_flagwire_v1_flags, 16);
 
 /**
  * Response of DeleteFeature.
@@ -448,7 +617,7 @@ export type DeleteFeatureResponse = Message<"flagwire.v1.DeleteFeatureResponse">
  * Use `create(DeleteFeatureResponseSchema)` to create a new message.
  */
 export const DeleteFeatureResponseSchema: GenMessage<DeleteFeatureResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 13);
+  messageDesc(file_flagwire_v1_flags, 17);
 
 /**
  * Request of SetFeatureEnabled.
@@ -476,7 +645,7 @@ export type SetFeatureEnabledRequest = Message<"flagwire.v1.SetFeatureEnabledReq
  * Use `create(SetFeatureEnabledRequestSchema)` to create a new message.
  */
 export const SetFeatureEnabledRequestSchema: GenMessage<SetFeatureEnabledRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 14);
+  messageDesc(file_flagwire_v1_flags, 18);
 
 /**
  * Response of SetFeatureEnabled.
@@ -504,7 +673,7 @@ export type SetFeatureEnabledResponse = Message<"flagwire.v1.SetFeatureEnabledRe
  * Use `create(SetFeatureEnabledResponseSchema)` to create a new message.
  */
 export const SetFeatureEnabledResponseSchema: GenMessage<SetFeatureEnabledResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 15);
+  messageDesc(file_flagwire_v1_flags, 19);
 
 /**
  * Request of CreateCustomer.
@@ -525,7 +694,7 @@ export type CreateCustomerRequest = Message<"flagwire.v1.CreateCustomerRequest">
  * Use `create(CreateCustomerRequestSchema)` to create a new message.
  */
 export const CreateCustomerRequestSchema: GenMessage<CreateCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 16);
+  messageDesc(file_flagwire_v1_flags, 20);
 
 /**
  * Response of CreateCustomer.
@@ -553,7 +722,7 @@ export type CreateCustomerResponse = Message<"flagwire.v1.CreateCustomerResponse
  * Use `create(CreateCustomerResponseSchema)` to create a new message.
  */
 export const CreateCustomerResponseSchema: GenMessage<CreateCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 17);
+  messageDesc(file_flagwire_v1_flags, 21);
 
 /**
  * Request of DeleteCustomer.
@@ -574,7 +743,7 @@ export type DeleteCustomerRequest = Message<"flagwire.v1.DeleteCustomerRequest">
  * Use `create(DeleteCustomerRequestSchema)` to create a new message.
  */
 export const DeleteCustomerRequestSchema: GenMessage<DeleteCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 18);
+  messageDesc(file_flagwire_v1_flags, 22);
 
 /**
  * Response of DeleteCustomer.
@@ -595,7 +764,7 @@ export type DeleteCustomerResponse = Message<"flagwire.v1.DeleteCustomerResponse
  * Use `create(DeleteCustomerResponseSchema)` to create a new message.
  */
 export const DeleteCustomerResponseSchema: GenMessage<DeleteCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 19);
+  messageDesc(file_flagwire_v1_flags, 23);
 
 /**
  * Request of ListCustomers.
@@ -623,7 +792,7 @@ export type ListCustomersRequest = Message<"flagwire.v1.ListCustomersRequest"> &
  * Use `create(ListCustomersRequestSchema)` to create a new message.
  */
 export const ListCustomersRequestSchema: GenMessage<ListCustomersRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 20);
+  messageDesc(file_flagwire_v1_flags, 24);
 
 /**
  * Response of ListCustomers.
@@ -658,7 +827,7 @@ export type ListCustomersResponse = Message<"flagwire.v1.ListCustomersResponse">
  * Use `create(ListCustomersResponseSchema)` to create a new message.
  */
 export const ListCustomersResponseSchema: GenMessage<ListCustomersResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 21);
+  messageDesc(file_flagwire_v1_flags, 25);
 
 /**
  * Request of CreateUser.
@@ -686,7 +855,7 @@ export type CreateUserRequest = Message<"flagwire.v1.CreateUserRequest"> & {
  * Use `create(CreateUserRequestSchema)` to create a new message.
  */
 export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 22);
+  messageDesc(file_flagwire_v1_flags, 26);
 
 /**
  * Response of CreateUser.
@@ -714,7 +883,7 @@ export type CreateUserResponse = Message<"flagwire.v1.CreateUserResponse"> & {
  * Use `create(CreateUserResponseSchema)` to create a new message.
  */
 export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 23);
+  messageDesc(file_flagwire_v1_flags, 27);
 
 /**
  * Request of DeleteUser.
@@ -735,7 +904,7 @@ export type DeleteUserRequest = Message<"flagwire.v1.DeleteUserRequest"> & {
  * Use `create(DeleteUserRequestSchema)` to create a new message.
  */
 export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 24);
+  messageDesc(file_flagwire_v1_flags, 28);
 
 /**
  * Response of DeleteUser.
@@ -756,7 +925,7 @@ export type DeleteUserResponse = Message<"flagwire.v1.DeleteUserResponse"> & {
  * Use `create(DeleteUserResponseSchema)` to create a new message.
  */
 export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 25);
+  messageDesc(file_flagwire_v1_flags, 29);
 
 /**
  * Request of ListUsers.
@@ -791,7 +960,7 @@ export type ListUsersRequest = Message<"flagwire.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 26);
+  messageDesc(file_flagwire_v1_flags, 30);
 
 /**
  * Response of ListUsers.
@@ -826,7 +995,7 @@ export type ListUsersResponse = Message<"flagwire.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 27);
+  messageDesc(file_flagwire_v1_flags, 31);
 
 /**
  * Request of SetOverride.
@@ -861,7 +1030,7 @@ export type SetOverrideRequest = Message<"flagwire.v1.SetOverrideRequest"> & {
  * Use `create(SetOverrideRequestSchema)` to create a new message.
  */
 export const SetOverrideRequestSchema: GenMessage<SetOverrideRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 28);
+  messageDesc(file_flagwire_v1_flags, 32);
 
 /**
  * Response of SetOverride.
@@ -882,7 +1051,7 @@ export type SetOverrideResponse = Message<"flagwire.v1.SetOverrideResponse"> & {
  * Use `create(SetOverrideResponseSchema)` to create a new message.
  */
 export const SetOverrideResponseSchema: GenMessage<SetOverrideResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 29);
+  messageDesc(file_flagwire_v1_flags, 33);
 
 /**
  * Request of ClearOverride.
@@ -910,7 +1079,7 @@ export type ClearOverrideRequest = Message<"flagwire.v1.ClearOverrideRequest"> &
  * Use `create(ClearOverrideRequestSchema)` to create a new message.
  */
 export const ClearOverrideRequestSchema: GenMessage<ClearOverrideRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 30);
+  messageDesc(file_flagwire_v1_flags, 34);
 
 /**
  * Response of ClearOverride.
@@ -931,7 +1100,7 @@ export type ClearOverrideResponse = Message<"flagwire.v1.ClearOverrideResponse">
  * Use `create(ClearOverrideResponseSchema)` to create a new message.
  */
 export const ClearOverrideResponseSchema: GenMessage<ClearOverrideResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 31);
+  messageDesc(file_flagwire_v1_flags, 35);
 
 /**
  * Request of Evaluate.
@@ -966,7 +1135,7 @@ export type EvaluateRequest = Message<"flagwire.v1.EvaluateRequest"> & {
  * Use `create(EvaluateRequestSchema)` to create a new message.
  */
 export const EvaluateRequestSchema: GenMessage<EvaluateRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 32);
+  messageDesc(file_flagwire_v1_flags, 36);
 
 /**
  * Response of Evaluate.
@@ -994,6 +1163,13 @@ export type EvaluateResponse = Message<"flagwire.v1.EvaluateResponse"> & {
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * For reason SEGMENT: the segment whose rule decided; empty otherwise.
+   *
+   * @generated from field: string segment = 4;
+   */
+  segment: string;
 };
 
 /**
@@ -1001,7 +1177,7 @@ export type EvaluateResponse = Message<"flagwire.v1.EvaluateResponse"> & {
  * Use `create(EvaluateResponseSchema)` to create a new message.
  */
 export const EvaluateResponseSchema: GenMessage<EvaluateResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 33);
+  messageDesc(file_flagwire_v1_flags, 37);
 
 /**
  * Request of ListCustomersWithFeature.
@@ -1043,7 +1219,7 @@ export type ListCustomersWithFeatureRequest = Message<"flagwire.v1.ListCustomers
  * Use `create(ListCustomersWithFeatureRequestSchema)` to create a new message.
  */
 export const ListCustomersWithFeatureRequestSchema: GenMessage<ListCustomersWithFeatureRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 34);
+  messageDesc(file_flagwire_v1_flags, 38);
 
 /**
  * Response of ListCustomersWithFeature.
@@ -1078,7 +1254,7 @@ export type ListCustomersWithFeatureResponse = Message<"flagwire.v1.ListCustomer
  * Use `create(ListCustomersWithFeatureResponseSchema)` to create a new message.
  */
 export const ListCustomersWithFeatureResponseSchema: GenMessage<ListCustomersWithFeatureResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 35);
+  messageDesc(file_flagwire_v1_flags, 39);
 
 /**
  * Request of ListFeaturesForCustomer.
@@ -1113,7 +1289,7 @@ export type ListFeaturesForCustomerRequest = Message<"flagwire.v1.ListFeaturesFo
  * Use `create(ListFeaturesForCustomerRequestSchema)` to create a new message.
  */
 export const ListFeaturesForCustomerRequestSchema: GenMessage<ListFeaturesForCustomerRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 36);
+  messageDesc(file_flagwire_v1_flags, 40);
 
 /**
  * Response of ListFeaturesForCustomer.
@@ -1148,7 +1324,7 @@ export type ListFeaturesForCustomerResponse = Message<"flagwire.v1.ListFeaturesF
  * Use `create(ListFeaturesForCustomerResponseSchema)` to create a new message.
  */
 export const ListFeaturesForCustomerResponseSchema: GenMessage<ListFeaturesForCustomerResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 37);
+  messageDesc(file_flagwire_v1_flags, 41);
 
 /**
  * One committed change: an entry of the change log.
@@ -1178,7 +1354,8 @@ export type Change = Message<"flagwire.v1.Change"> & {
   kind: ChangeKind;
 
   /**
-   * The feature concerned (its name at the time); empty for customer and user changes.
+   * The feature concerned (its name at the time); empty for customer, user
+   * and segment changes other than segment rules.
    *
    * @generated from field: string feature = 4;
    */
@@ -1199,7 +1376,8 @@ export type Change = Message<"flagwire.v1.Change"> & {
   enabled?: boolean | undefined;
 
   /**
-   * For CHANGE_KIND_FEATURE_RENAMED: the feature's new name.
+   * For CHANGE_KIND_FEATURE_RENAMED and CHANGE_KIND_SEGMENT_RENAMED: the new
+   * name.
    *
    * @generated from field: string new_name = 7;
    */
@@ -1226,6 +1404,43 @@ export type Change = Message<"flagwire.v1.Change"> & {
    * @generated from field: string actor = 10;
    */
   actor: string;
+
+  /**
+   * For segment changes: the segment concerned (its name at the time).
+   *
+   * @generated from field: string segment = 11;
+   */
+  segment: string;
+
+  /**
+   * For CHANGE_KIND_ROLLOUT_SET: the new rollout.
+   *
+   * @generated from field: flagwire.v1.Rollout rollout = 12;
+   */
+  rollout?: Rollout | undefined;
+
+  /**
+   * For CHANGE_KIND_SEGMENT_MEMBERS_ADDED and _REMOVED: the customers added
+   * or removed, in id order.
+   *
+   * @generated from field: repeated string member_customer_ids = 13;
+   */
+  memberCustomerIds: string[];
+
+  /**
+   * For CHANGE_KIND_SEGMENT_MEMBERS_ADDED and _REMOVED: the users added or
+   * removed, in id order.
+   *
+   * @generated from field: repeated string member_user_ids = 14;
+   */
+  memberUserIds: string[];
+
+  /**
+   * For CHANGE_KIND_FEATURE_CREATED: the feature's bucketing salt.
+   *
+   * @generated from field: string salt = 15;
+   */
+  salt: string;
 };
 
 /**
@@ -1233,7 +1448,7 @@ export type Change = Message<"flagwire.v1.Change"> & {
  * Use `create(ChangeSchema)` to create a new message.
  */
 export const ChangeSchema: GenMessage<Change> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 38);
+  messageDesc(file_flagwire_v1_flags, 42);
 
 /**
  * Request of ListChanges.
@@ -1268,7 +1483,7 @@ export type ListChangesRequest = Message<"flagwire.v1.ListChangesRequest"> & {
  * Use `create(ListChangesRequestSchema)` to create a new message.
  */
 export const ListChangesRequestSchema: GenMessage<ListChangesRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 39);
+  messageDesc(file_flagwire_v1_flags, 43);
 
 /**
  * Response of ListChanges.
@@ -1313,7 +1528,7 @@ export type ListChangesResponse = Message<"flagwire.v1.ListChangesResponse"> & {
  * Use `create(ListChangesResponseSchema)` to create a new message.
  */
 export const ListChangesResponseSchema: GenMessage<ListChangesResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 40);
+  messageDesc(file_flagwire_v1_flags, 44);
 
 /**
  * Request of WatchChanges.
@@ -1352,7 +1567,7 @@ export type WatchChangesRequest = Message<"flagwire.v1.WatchChangesRequest"> & {
  * Use `create(WatchChangesRequestSchema)` to create a new message.
  */
 export const WatchChangesRequestSchema: GenMessage<WatchChangesRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 41);
+  messageDesc(file_flagwire_v1_flags, 45);
 
 /**
  * One message of a WatchChanges stream: exactly one of its fields is set.
@@ -1389,7 +1604,7 @@ export type WatchChangesResponse = Message<"flagwire.v1.WatchChangesResponse"> &
  * Use `create(WatchChangesResponseSchema)` to create a new message.
  */
 export const WatchChangesResponseSchema: GenMessage<WatchChangesResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 42);
+  messageDesc(file_flagwire_v1_flags, 46);
 
 /**
  * One part of a snapshot of the whole state at `revision`. A client drops
@@ -1449,6 +1664,28 @@ export type SnapshotChunk = Message<"flagwire.v1.SnapshotChunk"> & {
    * @generated from field: repeated flagwire.v1.Override overrides = 7;
    */
   overrides: Override[];
+
+  /**
+   * Segments (member and rule counts are left 0), after every override.
+   *
+   * @generated from field: repeated flagwire.v1.Segment segments = 8;
+   */
+  segments: Segment[];
+
+  /**
+   * Segment memberships, after every segment, customer and user they refer
+   * to.
+   *
+   * @generated from field: repeated flagwire.v1.SegmentMembership segment_members = 9;
+   */
+  segmentMembers: SegmentMembership[];
+
+  /**
+   * Segment rules, after every feature and segment they refer to.
+   *
+   * @generated from field: repeated flagwire.v1.SegmentRule segment_rules = 10;
+   */
+  segmentRules: SegmentRule[];
 };
 
 /**
@@ -1456,7 +1693,7 @@ export type SnapshotChunk = Message<"flagwire.v1.SnapshotChunk"> & {
  * Use `create(SnapshotChunkSchema)` to create a new message.
  */
 export const SnapshotChunkSchema: GenMessage<SnapshotChunk> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 43);
+  messageDesc(file_flagwire_v1_flags, 47);
 
 /**
  * One explicit override of a feature for a customer or a user.
@@ -1491,7 +1728,7 @@ export type Override = Message<"flagwire.v1.Override"> & {
  * Use `create(OverrideSchema)` to create a new message.
  */
 export const OverrideSchema: GenMessage<Override> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 44);
+  messageDesc(file_flagwire_v1_flags, 48);
 
 /**
  * Proof of life of a stream, and where it stands.
@@ -1520,7 +1757,7 @@ export type Heartbeat = Message<"flagwire.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 45);
+  messageDesc(file_flagwire_v1_flags, 49);
 
 /**
  * Request of WatchEvaluation.
@@ -1555,7 +1792,7 @@ export type WatchEvaluationRequest = Message<"flagwire.v1.WatchEvaluationRequest
  * Use `create(WatchEvaluationRequestSchema)` to create a new message.
  */
 export const WatchEvaluationRequestSchema: GenMessage<WatchEvaluationRequest> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 46);
+  messageDesc(file_flagwire_v1_flags, 50);
 
 /**
  * One message of a WatchEvaluation stream: `evaluations` (and `revision`),
@@ -1592,7 +1829,7 @@ export type WatchEvaluationResponse = Message<"flagwire.v1.WatchEvaluationRespon
  * Use `create(WatchEvaluationResponseSchema)` to create a new message.
  */
 export const WatchEvaluationResponseSchema: GenMessage<WatchEvaluationResponse> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 47);
+  messageDesc(file_flagwire_v1_flags, 51);
 
 /**
  * The effective value of one feature for the watched context.
@@ -1628,6 +1865,13 @@ export type FeatureEvaluation = Message<"flagwire.v1.FeatureEvaluation"> & {
    * @generated from field: bool deleted = 4;
    */
   deleted: boolean;
+
+  /**
+   * For reason SEGMENT: the segment whose rule decided; empty otherwise.
+   *
+   * @generated from field: string segment = 5;
+   */
+  segment: string;
 };
 
 /**
@@ -1635,7 +1879,869 @@ export type FeatureEvaluation = Message<"flagwire.v1.FeatureEvaluation"> & {
  * Use `create(FeatureEvaluationSchema)` to create a new message.
  */
 export const FeatureEvaluationSchema: GenMessage<FeatureEvaluation> = /*@__PURE__*/
-  messageDesc(file_flagwire_v1_flags, 48);
+  messageDesc(file_flagwire_v1_flags, 52);
+
+/**
+ * Request of SetRollout.
+ *
+ * @generated from message flagwire.v1.SetRolloutRequest
+ */
+export type SetRolloutRequest = Message<"flagwire.v1.SetRolloutRequest"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The rollout: basis_points 0-10000 and the stickiness.
+   *
+   * @generated from field: flagwire.v1.Rollout rollout = 2;
+   */
+  rollout?: Rollout | undefined;
+};
+
+/**
+ * Describes the message flagwire.v1.SetRolloutRequest.
+ * Use `create(SetRolloutRequestSchema)` to create a new message.
+ */
+export const SetRolloutRequestSchema: GenMessage<SetRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 53);
+
+/**
+ * Response of SetRollout.
+ *
+ * @generated from message flagwire.v1.SetRolloutResponse
+ */
+export type SetRolloutResponse = Message<"flagwire.v1.SetRolloutResponse"> & {
+  /**
+   * The feature after the change.
+   *
+   * @generated from field: flagwire.v1.Feature feature = 1;
+   */
+  feature?: Feature | undefined;
+
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.SetRolloutResponse.
+ * Use `create(SetRolloutResponseSchema)` to create a new message.
+ */
+export const SetRolloutResponseSchema: GenMessage<SetRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 54);
+
+/**
+ * Request of ClearRollout.
+ *
+ * @generated from message flagwire.v1.ClearRolloutRequest
+ */
+export type ClearRolloutRequest = Message<"flagwire.v1.ClearRolloutRequest"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+};
+
+/**
+ * Describes the message flagwire.v1.ClearRolloutRequest.
+ * Use `create(ClearRolloutRequestSchema)` to create a new message.
+ */
+export const ClearRolloutRequestSchema: GenMessage<ClearRolloutRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 55);
+
+/**
+ * Response of ClearRollout.
+ *
+ * @generated from message flagwire.v1.ClearRolloutResponse
+ */
+export type ClearRolloutResponse = Message<"flagwire.v1.ClearRolloutResponse"> & {
+  /**
+   * The feature after the change.
+   *
+   * @generated from field: flagwire.v1.Feature feature = 1;
+   */
+  feature?: Feature | undefined;
+
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.ClearRolloutResponse.
+ * Use `create(ClearRolloutResponseSchema)` to create a new message.
+ */
+export const ClearRolloutResponseSchema: GenMessage<ClearRolloutResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 56);
+
+/**
+ * Request of CreateSegment.
+ *
+ * @generated from message flagwire.v1.CreateSegmentRequest
+ */
+export type CreateSegmentRequest = Message<"flagwire.v1.CreateSegmentRequest"> & {
+  /**
+   * The new segment's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message flagwire.v1.CreateSegmentRequest.
+ * Use `create(CreateSegmentRequestSchema)` to create a new message.
+ */
+export const CreateSegmentRequestSchema: GenMessage<CreateSegmentRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 57);
+
+/**
+ * Response of CreateSegment.
+ *
+ * @generated from message flagwire.v1.CreateSegmentResponse
+ */
+export type CreateSegmentResponse = Message<"flagwire.v1.CreateSegmentResponse"> & {
+  /**
+   * The created segment.
+   *
+   * @generated from field: flagwire.v1.Segment segment = 1;
+   */
+  segment?: Segment | undefined;
+
+  /**
+   * The revision this write produced.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.CreateSegmentResponse.
+ * Use `create(CreateSegmentResponseSchema)` to create a new message.
+ */
+export const CreateSegmentResponseSchema: GenMessage<CreateSegmentResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 58);
+
+/**
+ * Request of GetSegment.
+ *
+ * @generated from message flagwire.v1.GetSegmentRequest
+ */
+export type GetSegmentRequest = Message<"flagwire.v1.GetSegmentRequest"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message flagwire.v1.GetSegmentRequest.
+ * Use `create(GetSegmentRequestSchema)` to create a new message.
+ */
+export const GetSegmentRequestSchema: GenMessage<GetSegmentRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 59);
+
+/**
+ * Response of GetSegment.
+ *
+ * @generated from message flagwire.v1.GetSegmentResponse
+ */
+export type GetSegmentResponse = Message<"flagwire.v1.GetSegmentResponse"> & {
+  /**
+   * The segment.
+   *
+   * @generated from field: flagwire.v1.Segment segment = 1;
+   */
+  segment?: Segment | undefined;
+
+  /**
+   * The revision this answer reflects.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.GetSegmentResponse.
+ * Use `create(GetSegmentResponseSchema)` to create a new message.
+ */
+export const GetSegmentResponseSchema: GenMessage<GetSegmentResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 60);
+
+/**
+ * Request of ListSegments.
+ *
+ * @generated from message flagwire.v1.ListSegmentsRequest
+ */
+export type ListSegmentsRequest = Message<"flagwire.v1.ListSegmentsRequest"> & {
+  /**
+   * Maximum number of segments to return: 1-1000, 100 when 0.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message flagwire.v1.ListSegmentsRequest.
+ * Use `create(ListSegmentsRequestSchema)` to create a new message.
+ */
+export const ListSegmentsRequestSchema: GenMessage<ListSegmentsRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 61);
+
+/**
+ * Response of ListSegments.
+ *
+ * @generated from message flagwire.v1.ListSegmentsResponse
+ */
+export type ListSegmentsResponse = Message<"flagwire.v1.ListSegmentsResponse"> & {
+  /**
+   * Segments ordered by name.
+   *
+   * @generated from field: repeated flagwire.v1.Segment segments = 1;
+   */
+  segments: Segment[];
+
+  /**
+   * Token for the next page; empty when this is the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The revision this answer reflects.
+   *
+   * @generated from field: int64 revision = 3;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.ListSegmentsResponse.
+ * Use `create(ListSegmentsResponseSchema)` to create a new message.
+ */
+export const ListSegmentsResponseSchema: GenMessage<ListSegmentsResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 62);
+
+/**
+ * Request of RenameSegment.
+ *
+ * @generated from message flagwire.v1.RenameSegmentRequest
+ */
+export type RenameSegmentRequest = Message<"flagwire.v1.RenameSegmentRequest"> & {
+  /**
+   * The segment's current name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The segment's new name.
+   *
+   * @generated from field: string new_name = 2;
+   */
+  newName: string;
+};
+
+/**
+ * Describes the message flagwire.v1.RenameSegmentRequest.
+ * Use `create(RenameSegmentRequestSchema)` to create a new message.
+ */
+export const RenameSegmentRequestSchema: GenMessage<RenameSegmentRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 63);
+
+/**
+ * Response of RenameSegment.
+ *
+ * @generated from message flagwire.v1.RenameSegmentResponse
+ */
+export type RenameSegmentResponse = Message<"flagwire.v1.RenameSegmentResponse"> & {
+  /**
+   * The segment under its new name.
+   *
+   * @generated from field: flagwire.v1.Segment segment = 1;
+   */
+  segment?: Segment | undefined;
+
+  /**
+   * The revision this write produced.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.RenameSegmentResponse.
+ * Use `create(RenameSegmentResponseSchema)` to create a new message.
+ */
+export const RenameSegmentResponseSchema: GenMessage<RenameSegmentResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 64);
+
+/**
+ * Request of DeleteSegment.
+ *
+ * @generated from message flagwire.v1.DeleteSegmentRequest
+ */
+export type DeleteSegmentRequest = Message<"flagwire.v1.DeleteSegmentRequest"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message flagwire.v1.DeleteSegmentRequest.
+ * Use `create(DeleteSegmentRequestSchema)` to create a new message.
+ */
+export const DeleteSegmentRequestSchema: GenMessage<DeleteSegmentRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 65);
+
+/**
+ * Response of DeleteSegment.
+ *
+ * @generated from message flagwire.v1.DeleteSegmentResponse
+ */
+export type DeleteSegmentResponse = Message<"flagwire.v1.DeleteSegmentResponse"> & {
+  /**
+   * The revision this write produced.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.DeleteSegmentResponse.
+ * Use `create(DeleteSegmentResponseSchema)` to create a new message.
+ */
+export const DeleteSegmentResponseSchema: GenMessage<DeleteSegmentResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 66);
+
+/**
+ * Request of AddSegmentMembers.
+ *
+ * @generated from message flagwire.v1.AddSegmentMembersRequest
+ */
+export type AddSegmentMembersRequest = Message<"flagwire.v1.AddSegmentMembersRequest"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 1;
+   */
+  segment: string;
+
+  /**
+   * Existing customers to add.
+   *
+   * @generated from field: repeated string customer_ids = 2;
+   */
+  customerIds: string[];
+
+  /**
+   * Existing users to add.
+   *
+   * @generated from field: repeated string user_ids = 3;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message flagwire.v1.AddSegmentMembersRequest.
+ * Use `create(AddSegmentMembersRequestSchema)` to create a new message.
+ */
+export const AddSegmentMembersRequestSchema: GenMessage<AddSegmentMembersRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 67);
+
+/**
+ * Response of AddSegmentMembers.
+ *
+ * @generated from message flagwire.v1.AddSegmentMembersResponse
+ */
+export type AddSegmentMembersResponse = Message<"flagwire.v1.AddSegmentMembersResponse"> & {
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.AddSegmentMembersResponse.
+ * Use `create(AddSegmentMembersResponseSchema)` to create a new message.
+ */
+export const AddSegmentMembersResponseSchema: GenMessage<AddSegmentMembersResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 68);
+
+/**
+ * Request of RemoveSegmentMembers.
+ *
+ * @generated from message flagwire.v1.RemoveSegmentMembersRequest
+ */
+export type RemoveSegmentMembersRequest = Message<"flagwire.v1.RemoveSegmentMembersRequest"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 1;
+   */
+  segment: string;
+
+  /**
+   * Existing customers to remove.
+   *
+   * @generated from field: repeated string customer_ids = 2;
+   */
+  customerIds: string[];
+
+  /**
+   * Existing users to remove.
+   *
+   * @generated from field: repeated string user_ids = 3;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message flagwire.v1.RemoveSegmentMembersRequest.
+ * Use `create(RemoveSegmentMembersRequestSchema)` to create a new message.
+ */
+export const RemoveSegmentMembersRequestSchema: GenMessage<RemoveSegmentMembersRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 69);
+
+/**
+ * Response of RemoveSegmentMembers.
+ *
+ * @generated from message flagwire.v1.RemoveSegmentMembersResponse
+ */
+export type RemoveSegmentMembersResponse = Message<"flagwire.v1.RemoveSegmentMembersResponse"> & {
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.RemoveSegmentMembersResponse.
+ * Use `create(RemoveSegmentMembersResponseSchema)` to create a new message.
+ */
+export const RemoveSegmentMembersResponseSchema: GenMessage<RemoveSegmentMembersResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 70);
+
+/**
+ * Request of ListSegmentMembers.
+ *
+ * @generated from message flagwire.v1.ListSegmentMembersRequest
+ */
+export type ListSegmentMembersRequest = Message<"flagwire.v1.ListSegmentMembersRequest"> & {
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 1;
+   */
+  segment: string;
+
+  /**
+   * Maximum number of members to return: 1-1000, 100 when 0.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message flagwire.v1.ListSegmentMembersRequest.
+ * Use `create(ListSegmentMembersRequestSchema)` to create a new message.
+ */
+export const ListSegmentMembersRequestSchema: GenMessage<ListSegmentMembersRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 71);
+
+/**
+ * Response of ListSegmentMembers.
+ *
+ * @generated from message flagwire.v1.ListSegmentMembersResponse
+ */
+export type ListSegmentMembersResponse = Message<"flagwire.v1.ListSegmentMembersResponse"> & {
+  /**
+   * Customers, then users, each ordered by id.
+   *
+   * @generated from field: repeated flagwire.v1.Target members = 1;
+   */
+  members: Target[];
+
+  /**
+   * Token for the next page; empty when this is the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The revision this answer reflects.
+   *
+   * @generated from field: int64 revision = 3;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.ListSegmentMembersResponse.
+ * Use `create(ListSegmentMembersResponseSchema)` to create a new message.
+ */
+export const ListSegmentMembersResponseSchema: GenMessage<ListSegmentMembersResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 72);
+
+/**
+ * Request of SetSegmentRule.
+ *
+ * @generated from message flagwire.v1.SetSegmentRuleRequest
+ */
+export type SetSegmentRuleRequest = Message<"flagwire.v1.SetSegmentRuleRequest"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 2;
+   */
+  segment: string;
+
+  /**
+   * The value the segment's contexts get.
+   *
+   * @generated from field: bool enabled = 3;
+   */
+  enabled: boolean;
+};
+
+/**
+ * Describes the message flagwire.v1.SetSegmentRuleRequest.
+ * Use `create(SetSegmentRuleRequestSchema)` to create a new message.
+ */
+export const SetSegmentRuleRequestSchema: GenMessage<SetSegmentRuleRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 73);
+
+/**
+ * Response of SetSegmentRule.
+ *
+ * @generated from message flagwire.v1.SetSegmentRuleResponse
+ */
+export type SetSegmentRuleResponse = Message<"flagwire.v1.SetSegmentRuleResponse"> & {
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.SetSegmentRuleResponse.
+ * Use `create(SetSegmentRuleResponseSchema)` to create a new message.
+ */
+export const SetSegmentRuleResponseSchema: GenMessage<SetSegmentRuleResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 74);
+
+/**
+ * Request of ClearSegmentRule.
+ *
+ * @generated from message flagwire.v1.ClearSegmentRuleRequest
+ */
+export type ClearSegmentRuleRequest = Message<"flagwire.v1.ClearSegmentRuleRequest"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * The segment's name.
+   *
+   * @generated from field: string segment = 2;
+   */
+  segment: string;
+};
+
+/**
+ * Describes the message flagwire.v1.ClearSegmentRuleRequest.
+ * Use `create(ClearSegmentRuleRequestSchema)` to create a new message.
+ */
+export const ClearSegmentRuleRequestSchema: GenMessage<ClearSegmentRuleRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 75);
+
+/**
+ * Response of ClearSegmentRule.
+ *
+ * @generated from message flagwire.v1.ClearSegmentRuleResponse
+ */
+export type ClearSegmentRuleResponse = Message<"flagwire.v1.ClearSegmentRuleResponse"> & {
+  /**
+   * The revision this write produced, or the current one if nothing changed.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.ClearSegmentRuleResponse.
+ * Use `create(ClearSegmentRuleResponseSchema)` to create a new message.
+ */
+export const ClearSegmentRuleResponseSchema: GenMessage<ClearSegmentRuleResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 76);
+
+/**
+ * One evaluation context: who is asking.
+ *
+ * @generated from message flagwire.v1.EvaluationContext
+ */
+export type EvaluationContext = Message<"flagwire.v1.EvaluationContext"> & {
+  /**
+   * The customer in context; when empty, the user's own customer is used.
+   *
+   * @generated from field: string customer_id = 1;
+   */
+  customerId: string;
+
+  /**
+   * The user in context; may be empty.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message flagwire.v1.EvaluationContext.
+ * Use `create(EvaluationContextSchema)` to create a new message.
+ */
+export const EvaluationContextSchema: GenMessage<EvaluationContext> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 77);
+
+/**
+ * Request of EvaluateAll.
+ *
+ * @generated from message flagwire.v1.EvaluateAllRequest
+ */
+export type EvaluateAllRequest = Message<"flagwire.v1.EvaluateAllRequest"> & {
+  /**
+   * The customer in context; when empty, the user's own customer is used.
+   *
+   * @generated from field: string customer_id = 1;
+   */
+  customerId: string;
+
+  /**
+   * The user in context; may be empty.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message flagwire.v1.EvaluateAllRequest.
+ * Use `create(EvaluateAllRequestSchema)` to create a new message.
+ */
+export const EvaluateAllRequestSchema: GenMessage<EvaluateAllRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 78);
+
+/**
+ * Response of EvaluateAll.
+ *
+ * @generated from message flagwire.v1.EvaluateAllResponse
+ */
+export type EvaluateAllResponse = Message<"flagwire.v1.EvaluateAllResponse"> & {
+  /**
+   * Every feature, ordered by name (`deleted` is never set here).
+   *
+   * @generated from field: repeated flagwire.v1.FeatureEvaluation evaluations = 1;
+   */
+  evaluations: FeatureEvaluation[];
+
+  /**
+   * The revision every evaluation reflects.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.EvaluateAllResponse.
+ * Use `create(EvaluateAllResponseSchema)` to create a new message.
+ */
+export const EvaluateAllResponseSchema: GenMessage<EvaluateAllResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 79);
+
+/**
+ * Request of EvaluateBatch.
+ *
+ * @generated from message flagwire.v1.EvaluateBatchRequest
+ */
+export type EvaluateBatchRequest = Message<"flagwire.v1.EvaluateBatchRequest"> & {
+  /**
+   * The feature's name.
+   *
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * 1-10000 contexts.
+   *
+   * @generated from field: repeated flagwire.v1.EvaluationContext contexts = 2;
+   */
+  contexts: EvaluationContext[];
+};
+
+/**
+ * Describes the message flagwire.v1.EvaluateBatchRequest.
+ * Use `create(EvaluateBatchRequestSchema)` to create a new message.
+ */
+export const EvaluateBatchRequestSchema: GenMessage<EvaluateBatchRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 80);
+
+/**
+ * The value of the batch's feature for one context.
+ *
+ * @generated from message flagwire.v1.ContextEvaluation
+ */
+export type ContextEvaluation = Message<"flagwire.v1.ContextEvaluation"> & {
+  /**
+   * Whether the feature is on for the context.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Which rule decided.
+   *
+   * @generated from field: flagwire.v1.EvaluationReason reason = 2;
+   */
+  reason: EvaluationReason;
+
+  /**
+   * For reason SEGMENT: the segment whose rule decided; empty otherwise.
+   *
+   * @generated from field: string segment = 3;
+   */
+  segment: string;
+};
+
+/**
+ * Describes the message flagwire.v1.ContextEvaluation.
+ * Use `create(ContextEvaluationSchema)` to create a new message.
+ */
+export const ContextEvaluationSchema: GenMessage<ContextEvaluation> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 81);
+
+/**
+ * Response of EvaluateBatch.
+ *
+ * @generated from message flagwire.v1.EvaluateBatchResponse
+ */
+export type EvaluateBatchResponse = Message<"flagwire.v1.EvaluateBatchResponse"> & {
+  /**
+   * One result per context, in request order.
+   *
+   * @generated from field: repeated flagwire.v1.ContextEvaluation results = 1;
+   */
+  results: ContextEvaluation[];
+
+  /**
+   * The revision every result reflects.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message flagwire.v1.EvaluateBatchResponse.
+ * Use `create(EvaluateBatchResponseSchema)` to create a new message.
+ */
+export const EvaluateBatchResponseSchema: GenMessage<EvaluateBatchResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_flags, 82);
+
+/**
+ * Which id a rollout buckets a context by.
+ *
+ * @generated from enum flagwire.v1.RolloutStickiness
+ */
+export enum RolloutStickiness {
+  /**
+   * Same as ROLLOUT_STICKINESS_USER.
+   *
+   * @generated from enum value: ROLLOUT_STICKINESS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * By the context's user id: each user independently.
+   *
+   * @generated from enum value: ROLLOUT_STICKINESS_USER = 1;
+   */
+  USER = 1,
+
+  /**
+   * By the context's customer id (given, or the user's own): all users of a
+   * customer together. Also applies at customer level, e.g. in
+   * ListCustomersWithFeature.
+   *
+   * @generated from enum value: ROLLOUT_STICKINESS_CUSTOMER = 2;
+   */
+  CUSTOMER = 2,
+}
+
+/**
+ * Describes the enum flagwire.v1.RolloutStickiness.
+ */
+export const RolloutStickinessSchema: GenEnum<RolloutStickiness> = /*@__PURE__*/
+  enumDesc(file_flagwire_v1_flags, 0);
 
 /**
  * Why an evaluation came out the way it did.
@@ -1670,13 +2776,39 @@ export enum EvaluationReason {
    * @generated from enum value: EVALUATION_REASON_USER_OVERRIDE = 3;
    */
   USER_OVERRIDE = 3,
+
+  /**
+   * A segment the context is in (by its customer or its user) has a rule for
+   * the feature; `segment` names it. When several rules apply and disagree,
+   * the feature is off.
+   *
+   * @generated from enum value: EVALUATION_REASON_SEGMENT = 4;
+   */
+  SEGMENT = 4,
+
+  /**
+   * The context's bucket is inside the feature's percentage rollout: on.
+   * (Outside it, the global value applies with reason DEFAULT.)
+   *
+   * @generated from enum value: EVALUATION_REASON_ROLLOUT = 5;
+   */
+  ROLLOUT = 5,
+
+  /**
+   * The feature has a rollout, but the context lacks the id it buckets by (no
+   * user id for a by-user rollout, no customer for a by-customer one): the
+   * global value.
+   *
+   * @generated from enum value: EVALUATION_REASON_DEFAULT_NO_STICKINESS_ID = 6;
+   */
+  DEFAULT_NO_STICKINESS_ID = 6,
 }
 
 /**
  * Describes the enum flagwire.v1.EvaluationReason.
  */
 export const EvaluationReasonSchema: GenEnum<EvaluationReason> = /*@__PURE__*/
-  enumDesc(file_flagwire_v1_flags, 0);
+  enumDesc(file_flagwire_v1_flags, 1);
 
 /**
  * Which customers ListCustomersWithFeature returns.
@@ -1692,7 +2824,9 @@ export enum CustomerFeatureFilter {
   UNSPECIFIED = 0,
 
   /**
-   * Customers for which the feature is on: their override, else the global value.
+   * Customers for which the feature is on at customer level: evaluated for a
+   * context of the customer alone (its override, its segments, a by-customer
+   * rollout, else the global value; a by-user rollout cannot apply).
    *
    * @generated from enum value: CUSTOMER_FEATURE_FILTER_ENABLED = 1;
    */
@@ -1717,7 +2851,7 @@ export enum CustomerFeatureFilter {
  * Describes the enum flagwire.v1.CustomerFeatureFilter.
  */
 export const CustomerFeatureFilterSchema: GenEnum<CustomerFeatureFilter> = /*@__PURE__*/
-  enumDesc(file_flagwire_v1_flags, 1);
+  enumDesc(file_flagwire_v1_flags, 2);
 
 /**
  * What a change did.
@@ -1747,7 +2881,7 @@ export enum ChangeKind {
   FEATURE_RENAMED = 2,
 
   /**
-   * A feature and all its overrides were deleted.
+   * A feature and all its overrides and segment rules were deleted.
    *
    * @generated from enum value: CHANGE_KIND_FEATURE_DELETED = 3;
    */
@@ -1768,7 +2902,8 @@ export enum ChangeKind {
   CUSTOMER_CREATED = 5,
 
   /**
-   * A customer, its overrides, its users and their overrides were deleted.
+   * A customer, its overrides, its users and their overrides were deleted,
+   * and their segment memberships.
    *
    * @generated from enum value: CHANGE_KIND_CUSTOMER_DELETED = 6;
    */
@@ -1782,7 +2917,7 @@ export enum ChangeKind {
   USER_CREATED = 7,
 
   /**
-   * A user and its overrides were deleted.
+   * A user, its overrides and its segment memberships were deleted.
    *
    * @generated from enum value: CHANGE_KIND_USER_DELETED = 8;
    */
@@ -1801,22 +2936,86 @@ export enum ChangeKind {
    * @generated from enum value: CHANGE_KIND_OVERRIDE_CLEARED = 10;
    */
   OVERRIDE_CLEARED = 10,
+
+  /**
+   * The rollout of `feature` was set to `rollout`.
+   *
+   * @generated from enum value: CHANGE_KIND_ROLLOUT_SET = 11;
+   */
+  ROLLOUT_SET = 11,
+
+  /**
+   * The rollout of `feature` was removed.
+   *
+   * @generated from enum value: CHANGE_KIND_ROLLOUT_CLEARED = 12;
+   */
+  ROLLOUT_CLEARED = 12,
+
+  /**
+   * A segment was created (`segment`).
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_CREATED = 13;
+   */
+  SEGMENT_CREATED = 13,
+
+  /**
+   * A segment was renamed from `segment` to `new_name`.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_RENAMED = 14;
+   */
+  SEGMENT_RENAMED = 14,
+
+  /**
+   * A segment, its memberships and its rules were deleted.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_DELETED = 15;
+   */
+  SEGMENT_DELETED = 15,
+
+  /**
+   * `customer_ids` and `user_ids` were added to `segment`.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_MEMBERS_ADDED = 16;
+   */
+  SEGMENT_MEMBERS_ADDED = 16,
+
+  /**
+   * `customer_ids` and `user_ids` were removed from `segment`.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_MEMBERS_REMOVED = 17;
+   */
+  SEGMENT_MEMBERS_REMOVED = 17,
+
+  /**
+   * The rule of `feature` for `segment` was set to `enabled`.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_RULE_SET = 18;
+   */
+  SEGMENT_RULE_SET = 18,
+
+  /**
+   * The rule of `feature` for `segment` was removed.
+   *
+   * @generated from enum value: CHANGE_KIND_SEGMENT_RULE_CLEARED = 19;
+   */
+  SEGMENT_RULE_CLEARED = 19,
 }
 
 /**
  * Describes the enum flagwire.v1.ChangeKind.
  */
 export const ChangeKindSchema: GenEnum<ChangeKind> = /*@__PURE__*/
-  enumDesc(file_flagwire_v1_flags, 2);
+  enumDesc(file_flagwire_v1_flags, 3);
 
 /**
  * FeatureFlagService switches features on or off globally, per customer and
  * per user, answers "is feature F on for this context, and why?", and streams
  * every change with a monotonically increasing revision.
  *
- * Precedence (most specific wins): user override > customer override > the
- * feature's global value. A user's own customer counts when no customer is
- * given.
+ * Precedence (most specific wins): user override > customer override >
+ * segment rule > percentage rollout > the feature's global value. A user's own
+ * customer counts when no customer is given. Segment names follow the rule of
+ * feature names.
  *
  * Identifiers: customer and user ids are 1-128 characters of letters, digits
  * and `._:@-`. Feature names are 1-128 characters of letters, digits and
@@ -1872,7 +3071,7 @@ export const FeatureFlagService: GenService<{
     output: typeof RenameFeatureResponseSchema;
   },
   /**
-   * Deletes a feature and all of its overrides.
+   * Deletes a feature, all of its overrides and its segment rules.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteFeature
    */
@@ -1903,7 +3102,8 @@ export const FeatureFlagService: GenService<{
     output: typeof CreateCustomerResponseSchema;
   },
   /**
-   * Deletes a customer, its overrides, its users and their overrides.
+   * Deletes a customer, its overrides, its users and their overrides, and
+   * their segment memberships.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteCustomer
    */
@@ -1933,7 +3133,7 @@ export const FeatureFlagService: GenService<{
     output: typeof CreateUserResponseSchema;
   },
   /**
-   * Deletes a user and its overrides.
+   * Deletes a user, its overrides and its segment memberships.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.DeleteUser
    */
@@ -2000,7 +3200,7 @@ export const FeatureFlagService: GenService<{
   },
   /**
    * Lists the features that are on for a customer (effective value at
-   * customer level), ordered by name.
+   * customer level, as for CUSTOMER_FEATURE_FILTER_ENABLED), ordered by name.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.ListFeaturesForCustomer
    */
@@ -2008,6 +3208,158 @@ export const FeatureFlagService: GenService<{
     methodKind: "unary";
     input: typeof ListFeaturesForCustomerRequestSchema;
     output: typeof ListFeaturesForCustomerResponseSchema;
+  },
+  /**
+   * Sets a feature's percentage rollout (replacing any): contexts whose
+   * bucket is below `basis_points` get the feature on (reason ROLLOUT), the
+   * others keep the global value. See `Rollout` for the bucketing.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.SetRollout
+   */
+  setRollout: {
+    methodKind: "unary";
+    input: typeof SetRolloutRequestSchema;
+    output: typeof SetRolloutResponseSchema;
+  },
+  /**
+   * Removes a feature's rollout. Clearing a rollout that is not set changes
+   * nothing and succeeds.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.ClearRollout
+   */
+  clearRollout: {
+    methodKind: "unary";
+    input: typeof ClearRolloutRequestSchema;
+    output: typeof ClearRolloutResponseSchema;
+  },
+  /**
+   * Creates an empty segment. ALREADY_EXISTS when the name is taken.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.CreateSegment
+   */
+  createSegment: {
+    methodKind: "unary";
+    input: typeof CreateSegmentRequestSchema;
+    output: typeof CreateSegmentResponseSchema;
+  },
+  /**
+   * Returns one segment. NOT_FOUND when it does not exist.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.GetSegment
+   */
+  getSegment: {
+    methodKind: "unary";
+    input: typeof GetSegmentRequestSchema;
+    output: typeof GetSegmentResponseSchema;
+  },
+  /**
+   * Lists segments ordered by name.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.ListSegments
+   */
+  listSegments: {
+    methodKind: "unary";
+    input: typeof ListSegmentsRequestSchema;
+    output: typeof ListSegmentsResponseSchema;
+  },
+  /**
+   * Renames a segment; its members and rules follow it. ALREADY_EXISTS when
+   * the new name is taken.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.RenameSegment
+   */
+  renameSegment: {
+    methodKind: "unary";
+    input: typeof RenameSegmentRequestSchema;
+    output: typeof RenameSegmentResponseSchema;
+  },
+  /**
+   * Deletes a segment, its memberships and its rules.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.DeleteSegment
+   */
+  deleteSegment: {
+    methodKind: "unary";
+    input: typeof DeleteSegmentRequestSchema;
+    output: typeof DeleteSegmentResponseSchema;
+  },
+  /**
+   * Adds customers and users to a segment: 1-10000 ids per call
+   * (INVALID_ARGUMENT beyond), all existing (NOT_FOUND names the first unknown
+   * ones, and nothing is added). Members already in are skipped; one change
+   * records the ids actually added.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.AddSegmentMembers
+   */
+  addSegmentMembers: {
+    methodKind: "unary";
+    input: typeof AddSegmentMembersRequestSchema;
+    output: typeof AddSegmentMembersResponseSchema;
+  },
+  /**
+   * Removes customers and users from a segment, with the limits of
+   * AddSegmentMembers. Ids that are not members are skipped.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.RemoveSegmentMembers
+   */
+  removeSegmentMembers: {
+    methodKind: "unary";
+    input: typeof RemoveSegmentMembersRequestSchema;
+    output: typeof RemoveSegmentMembersResponseSchema;
+  },
+  /**
+   * Lists a segment's members: customers, then users, each ordered by id.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.ListSegmentMembers
+   */
+  listSegmentMembers: {
+    methodKind: "unary";
+    input: typeof ListSegmentMembersRequestSchema;
+    output: typeof ListSegmentMembersResponseSchema;
+  },
+  /**
+   * Enables or disables a feature for the contexts in a segment. A context in
+   * several segments whose rules disagree gets the feature off.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.SetSegmentRule
+   */
+  setSegmentRule: {
+    methodKind: "unary";
+    input: typeof SetSegmentRuleRequestSchema;
+    output: typeof SetSegmentRuleResponseSchema;
+  },
+  /**
+   * Removes a feature's rule for a segment. Clearing a rule that is not set
+   * changes nothing and succeeds.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.ClearSegmentRule
+   */
+  clearSegmentRule: {
+    methodKind: "unary";
+    input: typeof ClearSegmentRuleRequestSchema;
+    output: typeof ClearSegmentRuleResponseSchema;
+  },
+  /**
+   * Evaluates every feature for one context, at one revision, ordered by
+   * feature name.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.EvaluateAll
+   */
+  evaluateAll: {
+    methodKind: "unary";
+    input: typeof EvaluateAllRequestSchema;
+    output: typeof EvaluateAllResponseSchema;
+  },
+  /**
+   * Evaluates one feature for 1-10000 contexts at one revision, answering in
+   * request order. More contexts is INVALID_ARGUMENT: split the batch.
+   *
+   * @generated from rpc flagwire.v1.FeatureFlagService.EvaluateBatch
+   */
+  evaluateBatch: {
+    methodKind: "unary";
+    input: typeof EvaluateBatchRequestSchema;
+    output: typeof EvaluateBatchResponseSchema;
   },
   /**
    * Pages through the change log in revision order.

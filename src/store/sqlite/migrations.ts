@@ -41,4 +41,32 @@ export const MIGRATIONS: readonly string[] = [
     data        TEXT    NOT NULL
   );
   `,
+  // 2: percentage rollouts (a salt per feature, fixed at creation) and segments with their members and rules.
+  // Features created before this migration have no salt in their created event; their salt is derived from
+  // their creation time, as legacySalt() in src/domain/change.ts derives it when their event is read.
+  `
+  ALTER TABLE features ADD COLUMN salt TEXT NOT NULL DEFAULT '';
+  UPDATE features SET salt = 'legacy-' || created_at;
+  ALTER TABLE features ADD COLUMN rollout_basis_points INTEGER CHECK (rollout_basis_points BETWEEN 0 AND 10000);
+  ALTER TABLE features ADD COLUMN rollout_stickiness TEXT CHECK (rollout_stickiness IN ('user', 'customer'));
+  CREATE TABLE segments (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE segment_members (
+    segment_id  INTEGER NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
+    member_kind TEXT    NOT NULL CHECK (member_kind IN ('customer', 'user')),
+    member_id   TEXT    NOT NULL,
+    PRIMARY KEY (segment_id, member_kind, member_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX segment_members_by_member ON segment_members (member_kind, member_id);
+  CREATE TABLE segment_rules (
+    feature_id INTEGER NOT NULL REFERENCES features (id) ON DELETE CASCADE,
+    segment_id INTEGER NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
+    enabled    INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    PRIMARY KEY (feature_id, segment_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX segment_rules_by_segment ON segment_rules (segment_id);
+  `,
 ];

@@ -1,9 +1,10 @@
 import Database from "better-sqlite3";
-import { changeTarget, type Change, type ChangeData } from "../../domain/change.js";
+import { changeTarget, legacySalt, type Change, type ChangeData, type Stickiness } from "../../domain/change.js";
 import { DomainError } from "../../domain/domain-error.js";
-import { FlagState } from "../../domain/flag-state.js";
+import { FlagState, type FeatureRecord } from "../../domain/flag-state.js";
 import type { FlagStore } from "../flag-store.js";
 import { MIGRATIONS } from "./migrations.js";
+import { applySegmentData, loadSegments, prepareSegmentStatements } from "./segment-sql.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -28,7 +29,7 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   const applyData = (data: ChangeData): void => {
     switch (data.kind) {
       case "feature.created":
-        sql.insertFeature.run(data.feature, data.enabled ? 1 : 0, data.description, now(), now());
+        sql.insertFeature.run(data.feature, data.enabled ? 1 : 0, data.description, data.salt, now(), now());
         return;
       case "feature.renamed":
         sql.renameFeature.run(data.newName, now(), data.feature);
@@ -45,6 +46,8 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       case "customer.deleted":
         sql.deleteCustomerUserOverrides.run(data.customerId);
         sql.deleteTargetOverrides.run("customer", data.customerId);
+        sql.segments.deleteCustomerUserMemberships.run(data.customerId);
+        sql.segments.deleteMemberships.run("customer", data.customerId);
         sql.deleteCustomer.run(data.customerId); // its users go by ON DELETE CASCADE
         return;
       case "user.created":
@@ -52,6 +55,7 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
         return;
       case "user.deleted":
         sql.deleteTargetOverrides.run("user", data.userId);
+        sql.segments.deleteMemberships.run("user", data.userId);
         sql.deleteUser.run(data.userId);
         return;
       case "override.set":
@@ -60,6 +64,14 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       case "override.cleared":
         sql.deleteOverride.run(data.feature, data.target.kind, data.target.id);
         return;
+      case "rollout.set":
+        sql.setRollout.run(data.rollout.basisPoints, data.rollout.stickiness, now(), data.feature);
+        return;
+      case "rollout.cleared":
+        sql.setRollout.run(null, null, now(), data.feature);
+        return;
+      default:
+        applySegmentData(sql.segments, data, now());
     }
   };
   // `now` is the commit's time, set once per transaction so data and log agree.
@@ -161,8 +173,9 @@ function prepareStatements(db: Database.Database) {
   const featureId = "(SELECT id FROM features WHERE name = ?)";
   return {
     insertFeature: db.prepare(
-      "INSERT INTO features (name, enabled, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO features (name, enabled, description, salt, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
     ),
+    setRollout: db.prepare("UPDATE features SET rollout_basis_points = ?, rollout_stickiness = ?, updated_at = ? WHERE name = ?"),
     renameFeature: db.prepare("UPDATE features SET name = ?, updated_at = ? WHERE name = ?"),
     deleteFeature: db.prepare("DELETE FROM features WHERE name = ?"),
     setFeatureEnabled: db.prepare("UPDATE features SET enabled = ?, updated_at = ? WHERE name = ?"),
@@ -191,10 +204,13 @@ function prepareStatements(db: Database.Database) {
     firstRevision: db.prepare("SELECT revision FROM changes ORDER BY revision LIMIT 1").pluck(),
     pruneChanges: db.prepare("DELETE FROM changes WHERE revision <= ? AND at < ?"),
     dataVersion: db.prepare("PRAGMA data_version").pluck(),
-    allFeatures: db.prepare("SELECT id, name, enabled, description, created_at, updated_at FROM features").raw(),
+    allFeatures: db
+      .prepare("SELECT id, name, enabled, description, salt, rollout_basis_points, rollout_stickiness, created_at, updated_at FROM features")
+      .raw(),
     allCustomers: db.prepare("SELECT id, created_at FROM customers").raw(),
     allUsers: db.prepare("SELECT id, customer_id, created_at FROM users").raw(),
     allOverrides: db.prepare("SELECT feature_id, target_kind, target_id, enabled FROM overrides").raw(),
+    segments: prepareSegmentStatements(db),
   };
 }
 
@@ -208,20 +224,12 @@ function latestRevision(sql: Statements): number {
 function loadState(db: Database.Database, sql: Statements): FlagState {
   return db.transaction(() => {
     const state = new FlagState();
-    const byId = new Map<number, string>();
-    for (const [id, name, enabled, description, createdAt, updatedAt] of sql.allFeatures.iterate() as Iterable<
-      [number, string, number, string, number, number]
+    const byId = new Map<number, FeatureRecord>();
+    for (const [id, name, enabled, description, salt, basisPoints, stickiness, createdAt, updatedAt] of sql.allFeatures.iterate() as Iterable<
+      [number, string, number, string, string, number | null, Stickiness | null, number, number]
     >) {
-      byId.set(id, name);
-      state.features.set(name, {
-        name,
-        enabled: enabled === 1,
-        description,
-        createdAt,
-        updatedAt,
-        customerOverrides: new Map(),
-        userOverrides: new Map(),
-      });
+      const rollout = basisPoints === null || stickiness === null ? null : { basisPoints, stickiness };
+      byId.set(id, state.addFeature({ name, enabled: enabled === 1, description, salt, rollout, createdAt, updatedAt }));
     }
     for (const [id, createdAt] of sql.allCustomers.iterate() as Iterable<[string, number]>) {
       state.customers.set(id, { id, createdAt, userIds: new Set() });
@@ -232,10 +240,11 @@ function loadState(db: Database.Database, sql: Statements): FlagState {
     for (const [featureId, kind, targetId, enabled] of sql.allOverrides.iterate() as Iterable<
       [number, "customer" | "user", string, number]
     >) {
-      const feature = state.features.get(byId.get(featureId) as string);
+      const feature = byId.get(featureId);
       if (!feature) continue;
       (kind === "customer" ? feature.customerOverrides : feature.userOverrides).set(targetId, enabled === 1);
     }
+    loadSegments(sql.segments, state, byId);
     state.reindex();
     state.revision = latestRevision(sql);
     return state;
@@ -243,7 +252,10 @@ function loadState(db: Database.Database, sql: Statements): FlagState {
 }
 
 function toChange(row: ChangeRow): Change {
-  return { ...(JSON.parse(row.data) as ChangeData), revision: row.revision, at: row.at, actor: row.actor };
+  const data = JSON.parse(row.data) as ChangeData;
+  // A feature created before salts existed: the salt the schema migration gave it.
+  if (data.kind === "feature.created" && data.salt === undefined) data.salt = legacySalt(row.at);
+  return { ...data, revision: row.revision, at: row.at, actor: row.actor };
 }
 
 /**
