@@ -370,7 +370,7 @@ describe("writers in another process", () => {
 
 describe("WatchEvaluation", () => {
   const valueOf = (message: WatchEvaluationResponse) =>
-    message.evaluations.map((e) => [e.feature, e.deleted ? "deleted" : e.enabled ? "on" : "off", EvaluationReason[e.reason]]);
+    message.evaluations.map((e) => [e.feature, e.deleted ? "deleted" : e.enabled ? "on" : "off", EvaluationReason[e.reason], ...(e.segment ? [e.segment] : [])]);
 
   /**
    * Each step makes one write and lists what the watcher must receive for it: nothing at all when the
@@ -386,9 +386,17 @@ describe("WatchEvaluation", () => {
     ["user override", { kind: "override.set", feature: "f2", target: { kind: "user", id: "u1" }, enabled: true }, [["f", "on", "USER_OVERRIDE"]]],
     ["customer override under the user's", { kind: "override.cleared", feature: "f2", target: { kind: "customer", id: "c1" } }, []],
     ["same user override again", { kind: "override.set", feature: "f2", target: { kind: "user", id: "u1" }, enabled: true }, []],
+    ["rollout hidden by the user override", { kind: "rollout.set", feature: "f2", rollout: { basisPoints: 10_000, stickiness: "user" } }, []],
+    ["segment rule, context outside it", { kind: "segment_rule.set", feature: "g", segment: "beta", enabled: false }, []],
+    ["someone else joins", { kind: "segment.members_added", segment: "beta", customerIds: ["c2"], userIds: [] }, []],
+    ["the customer joins", { kind: "segment.members_added", segment: "beta", customerIds: ["c1"], userIds: [] }, [["g", "off", "SEGMENT", "beta"]]],
+    ["the deciding segment is renamed", { kind: "segment.renamed", segment: "beta", newName: "beta2" }, [["g", "off", "SEGMENT", "beta2"]]],
+    ["the customer leaves", { kind: "segment.members_removed", segment: "beta2", customerIds: ["c1"], userIds: [] }, [["g", "on", "DEFAULT"]]],
+    ["rollout on a watched feature", { kind: "rollout.set", feature: "g", rollout: { basisPoints: 0, stickiness: "customer" } }, []],
     ["other feature's global", { kind: "feature.enabled_set", feature: "g", enabled: false }, [["g", "off", "DEFAULT"]]],
     ["unwatched feature", { kind: "feature.created", feature: "h", enabled: true, description: "", salt: "s" }, []],
-    ["user deleted: its overrides go", { kind: "user.deleted", userId: "u1" }, [["f", "off", "DEFAULT"]]],
+    // The 100% by-user rollout on f2 shows once the user override is gone.
+    ["user deleted: its overrides go", { kind: "user.deleted", userId: "u1" }, [["f", "on", "ROLLOUT"]]],
     ["feature deleted", { kind: "feature.deleted", feature: "g" }, [["g", "deleted", "UNSPECIFIED"]]],
     ["deleted feature's name reused", { kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" }, []],
   ];
@@ -399,6 +407,7 @@ describe("WatchEvaluation", () => {
     mutate({ kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" });
     for (const id of ["c1", "c2"]) mutate({ kind: "customer.created", customerId: id });
     for (const id of ["u1", "u2"]) mutate({ kind: "user.created", userId: id, customerId: "c1" });
+    mutate({ kind: "segment.created", segment: "beta" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchEvaluation({ features: ["f", "g"], customerId: "c1", userId: "u1" }, { signal: abort.signal }));
     const first = await stream.next();
