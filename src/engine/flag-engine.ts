@@ -22,6 +22,8 @@ export interface FlagEngineOptions {
   clock?: () => number;
   /** How often to look for changes committed by other processes on the same database; default 50 ms. */
   pollIntervalMs?: number;
+  /** Told when looking for other processes' changes fails (storage trouble), once per run of failures; polling goes on. */
+  onPollError?: (err: unknown) => void;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -51,8 +53,16 @@ export function createFlagEngine(options: FlagEngineOptions) {
       if (batch.length < REPLAY_BATCH) return;
     }
   };
+  // Once a catch-up failed, keep trying on every tick: the store will not report the same commits twice.
+  let pollFailing = false;
   const poll = setInterval(() => {
-    if (store.changedElsewhere()) catchUp();
+    try {
+      if (store.changedElsewhere() || pollFailing) catchUp();
+      pollFailing = false;
+    } catch (err) {
+      if (!pollFailing) options.onPollError?.(err);
+      pollFailing = true;
+    }
   }, options.pollIntervalMs ?? 50);
   poll.unref();
 

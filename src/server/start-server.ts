@@ -63,7 +63,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   const graceMs = options.shutdownGraceMs ?? 5000;
   const store = openSqliteStore({ path: options.dbPath });
-  const engine = createFlagEngine({ store, hub: { maxQueue: options.watchQueueLimit ?? 10_000 } });
+  const engine = createFlagEngine({
+    store,
+    hub: { maxQueue: options.watchQueueLimit ?? 10_000 },
+    onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
+  });
   const shutdown = new AbortController();
   const impl = interceptService(FeatureFlagService, createFlagService(engine), { logger });
 
