@@ -3,30 +3,13 @@ import type { ChangeData } from "../../src/domain/change.js";
 import { FlagState } from "../../src/domain/flag-state.js";
 import { planChange } from "../../src/domain/plan-change.js";
 import type { FlagStore } from "../../src/store/flag-store.js";
+import { picture } from "../support/state-picture.js";
 
 /** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
 export interface StoreFactory {
   open(): FlagStore;
   reopen(): FlagStore;
   cleanup(): void;
-}
-
-/** A comparable picture of a state: Maps and Sets become sorted arrays. */
-function picture(state: FlagState) {
-  const sorted = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return {
-    revision: state.revision,
-    features: sorted(state.features).map(([name, f]) => ({
-      name,
-      enabled: f.enabled,
-      description: f.description,
-      customerOverrides: sorted(f.customerOverrides),
-      userOverrides: sorted(f.userOverrides),
-    })),
-    customers: sorted(state.customers).map(([id, c]) => ({ id, users: [...c.userIds].sort() })),
-    users: sorted(state.users).map(([id, u]) => ({ id, customerId: u.customerId })),
-    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all],
-  };
 }
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
