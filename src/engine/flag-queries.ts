@@ -26,10 +26,10 @@ export const flagQueries = {
   },
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
-    const feature = requireFeature(state, featureName);
+    // A malformed id is INVALID_ARGUMENT whatever exists: checked before the feature is looked up.
     if (context.customerId) checkEntityId(context.customerId, "customer id");
     if (context.userId) checkEntityId(context.userId, "user id");
-    return evaluateFeature(state, feature, context);
+    return evaluateFeature(state, requireFeature(state, featureName), context);
   },
 
   listFeatures(state: FlagState, page: PageRequest): Page<FeatureRecord> {
