@@ -16,6 +16,8 @@ import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
 import { parseAddress } from "./parse-address.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
+import { limitStreamsPerClient } from "./stream-limit.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
 
 /** Options of {@link startServer}. */
@@ -38,6 +40,8 @@ export interface ServerOptions {
   shutdownDelayMs?: number;
   /** Changes a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
+  /** Limits on streams, connections and slow clients; see {@link DEFAULT_LIMITS}. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** A running flagwire server. */
@@ -69,7 +73,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
   });
   const shutdown = new AbortController();
-  const impl = interceptService(FeatureFlagService, createFlagService(engine), { logger });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const service = limitStreamsPerClient(FeatureFlagService, createFlagService(engine), limits.maxStreamsPerClient);
+  const impl = interceptService(FeatureFlagService, service, { logger });
 
   const health = createHealthService();
   const reflection = createReflectionServices({
@@ -90,6 +96,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     grpc = await listenGrpc({
       address: options.grpcListen,
       maxReceiveMessageLength: maxRequestBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
+      idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
+      maxConnectionAgeMs: limits.maxConnectionAgeMs,
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
         createGrpcService(Health, interceptService(Health, health.impl, { logger }), grpcOptions),
@@ -106,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       service: FeatureFlagService,
       impl: impl as never,
       readMaxBytes: maxRequestBytes,
+      requestTimeoutMs: limits.requestTimeoutMs,
       shutdownSignal: shutdown.signal,
       onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "http", refused),
     });
