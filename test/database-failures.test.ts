@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import { spawnServe } from "./support/serve-child.js";
+import { spawnSync } from "node:child_process";
+import { CLI, spawnServe } from "./support/serve-child.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from "./support/tmpfs.js";
@@ -58,6 +59,10 @@ async function expectRefusedAtStart(dbPath: string, message: RegExp, options: { 
   expect(exit.stderr).toContain(JSON.stringify(dbPath));
   expect(exit.stderr).toMatch(message);
 }
+
+/** Root may write any file: a read-only file is tested as `nobody`, when that user can run the built CLI from here. */
+const NOBODY = { uid: 65534, gid: 65534 };
+const canRunAsNobody = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, "--help"], NOBODY).status === 0;
 
 const CORRUPT = /is corrupt or not a SQLite database: restore it from a backup \(flagwire backup\)/;
 const READ_ONLY = /is read-only: flagwire must write the file .*give the user it runs as write access/;
@@ -120,13 +125,13 @@ describe("a database that cannot be used is refused at start and left as it was"
     }
   });
 
-  it.runIf(process.getuid?.() === 0)("a read-only file, for the user flagwire runs as", async () => {
+  it.runIf(canRunAsNobody)("a read-only file, for the user flagwire runs as", async () => {
     const dir = tempDir();
     const path = flagwireDatabase(dir);
     chmodSync(dir, 0o777);
     chmodSync(path, 0o444);
     const before = fingerprint(dir);
-    await expectRefusedAtStart(path, READ_ONLY, { uid: 65534, gid: 65534 }); // nobody: root may write anything
+    await expectRefusedAtStart(path, READ_ONLY, NOBODY);
     expect(fingerprint(dir)).toEqual(before);
   });
 
