@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { backupCommand } from "./backup-command.js";
+import { restoreCommand } from "./restore-command.js";
 import { serveCommand } from "./serve-command.js";
 
 /** The `flagwire` command line. */
 const program = new Command("flagwire")
   .description("flagwire: a feature-flag service over gRPC, Connect and gRPC-Web")
   .showHelpAfterError()
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(backupCommand())
+  .addCommand(restoreCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

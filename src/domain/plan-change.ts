@@ -10,7 +10,8 @@ import { planMembershipChange } from "./segment-members.js";
  * Checks a requested change against the current state.
  *
  * Returns the change to commit, or `null` when it would change nothing (such a write appends nothing to
- * the log). Throws a DomainError when the request is invalid or refers to something that does not exist.
+ * the log). Throws a DomainError when the request is invalid or refers to something that does not exist; a
+ * malformed name or id is INVALID_ARGUMENT whatever exists, so ids are checked before anything is looked up.
  */
 export function planChange(state: FlagState, data: ChangeData): ChangeData | null {
   switch (data.kind) {
@@ -66,11 +67,13 @@ export function planChange(state: FlagState, data: ChangeData): ChangeData | nul
       requireUser(state, data.userId);
       return data;
     case "override.set": {
+      checkEntityId(data.target.id, `${data.target.kind} id`);
       const feature = requireFeature(state, data.feature);
       requireTarget(state, data.target);
       return state.overridesFor(feature, data.target).get(data.target.id) === data.enabled ? null : data;
     }
     case "override.cleared": {
+      checkEntityId(data.target.id, `${data.target.kind} id`);
       const feature = requireFeature(state, data.feature);
       requireTarget(state, data.target);
       return state.overridesFor(feature, data.target).has(data.target.id) ? data : null;

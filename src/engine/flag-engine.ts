@@ -55,6 +55,8 @@ export interface FlagEngineOptions {
   pruneIntervalMs?: number;
   /** The bucketing salt of a new feature; default 16 random hex digits. Injectable for tests. */
   salt?: () => string;
+  /** Told when looking for other processes' changes fails (storage trouble), once per run of failures; polling goes on. */
+  onPollError?: (err: unknown) => void;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -85,8 +87,16 @@ export function createFlagEngine(options: FlagEngineOptions) {
       if (batch.length < REPLAY_BATCH) return;
     }
   };
+  // Once a catch-up failed, keep trying on every tick: the store will not report the same commits twice.
+  let pollFailing = false;
   const poll = setInterval(() => {
-    if (store.changedElsewhere()) catchUp();
+    try {
+      if (store.changedElsewhere() || pollFailing) catchUp();
+      pollFailing = false;
+    } catch (err) {
+      if (!pollFailing) options.onPollError?.(err);
+      pollFailing = true;
+    }
   }, options.pollIntervalMs ?? 50);
   poll.unref();
   // One heartbeat object for all streams: a transport can encode it once.

@@ -40,9 +40,9 @@ export const flagQueries = {
   },
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
-    const feature = requireFeature(state, featureName);
+    // A malformed id is INVALID_ARGUMENT whatever exists: checked before the feature is looked up.
     checkContext(context, "");
-    return evaluateFeature(state, feature, context);
+    return evaluateFeature(state, requireFeature(state, featureName), context);
   },
 
   /** Every feature for one context; synchronous, so every value reflects the same revision. */

@@ -17,6 +17,8 @@ import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
 import { parseAddress } from "./parse-address.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
+import { limitStreamsPerClient } from "./stream-limit.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
 
 /** Options of {@link startServer}. */
@@ -43,6 +45,8 @@ export interface ServerOptions {
   heartbeatIntervalMs?: number;
   /** Which changes the log keeps; default all. */
   retention?: RetentionPolicy;
+  /** Limits on streams, connections and slow clients; see {@link DEFAULT_LIMITS}. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** A running flagwire server. */
@@ -73,9 +77,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hub: { maxQueue: options.watchQueueLimit ?? 10_000 },
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     retention: options.retention,
+    onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
   });
   const shutdown = new AbortController();
-  const impl = interceptService(FeatureFlagService, createFlagService(engine), { logger });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const service = limitStreamsPerClient(FeatureFlagService, createFlagService(engine), limits.maxStreamsPerClient);
+  const impl = interceptService(FeatureFlagService, service, { logger });
 
   const health = createHealthService();
   const reflection = createReflectionServices({
@@ -96,6 +103,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     grpc = await listenGrpc({
       address: options.grpcListen,
       maxReceiveMessageLength: maxRequestBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
+      idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
+      maxConnectionAgeMs: limits.maxConnectionAgeMs,
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
         createGrpcService(Health, interceptService(Health, health.impl, { logger }), grpcOptions),
@@ -112,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       service: FeatureFlagService,
       impl: impl as never,
       readMaxBytes: maxRequestBytes,
+      requestTimeoutMs: limits.requestTimeoutMs,
       shutdownSignal: shutdown.signal,
       onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "http", refused),
     });

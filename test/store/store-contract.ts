@@ -4,6 +4,7 @@ import { FlagState } from "../../src/domain/flag-state.js";
 import { planChange } from "../../src/domain/plan-change.js";
 import type { FlagStore } from "../../src/store/flag-store.js";
 import { seededRandom as random } from "../support/seeded-random.js";
+import { picture } from "../support/state-picture.js";
 
 /** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
 export interface StoreFactory {
@@ -12,28 +13,6 @@ export interface StoreFactory {
   cleanup(): void;
 }
 
-/** A comparable picture of a state: Maps and Sets become sorted arrays. */
-function picture(state: FlagState) {
-  const sorted = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return {
-    revision: state.revision,
-    features: sorted(state.features).map(([name, f]) => ({
-      name,
-      enabled: f.enabled,
-      description: f.description,
-      salt: f.salt,
-      rollout: f.rollout,
-      customerOverrides: sorted(f.customerOverrides),
-      userOverrides: sorted(f.userOverrides),
-    })),
-    customers: sorted(state.customers).map(([id, c]) => ({ id, users: [...c.userIds].sort() })),
-    users: sorted(state.users).map(([id, u]) => ({ id, customerId: u.customerId })),
-    segments: sorted(state.segments).map(([name, s]) => ({ name, rules: s.ruleFeatures.size })),
-    segmentMembers: [...state.segmentMemberships()],
-    segmentRules: [...state.segmentRules()],
-    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all, state.segmentNames.all],
-  };
-}
 
 /** Random writes over a small id space, so that cascades, renames and no-ops all happen. */
 function randomWrite(next: () => number): ChangeData {

@@ -2,6 +2,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 
 /**
  * A connect `HandlerContext` for a call served by grpc-js.
@@ -76,7 +77,12 @@ export class GrpcHandlerContext implements HandlerContext {
   }
 
   get values(): ContextValues {
-    return (this.contextValues ??= createContextValues());
+    if (!this.contextValues) {
+      this.contextValues = createContextValues();
+      const peer = this.call.getPeer(); // "address:port"
+      this.contextValues.set(CLIENT_ADDRESS, clientAddress(peer.includes(":") ? peer.slice(0, peer.lastIndexOf(":")) : peer));
+    }
+    return this.contextValues;
   }
 
   /** The response headers, or undefined when no one touched them: then there is no metadata to send. */

@@ -8,6 +8,12 @@ export interface GrpcListenOptions {
   services: GrpcService[];
   /** Largest request accepted, in bytes. */
   maxReceiveMessageLength: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: calls in flight on one connection; default unlimited. */
+  maxConcurrentStreams?: number;
+  /** A connection with no call in flight is closed after this long; default never. */
+  idleConnectionTimeoutMs?: number;
+  /** A connection is sent GOAWAY after this long, and closed at most 5 minutes later; default never. */
+  maxConnectionAgeMs?: number;
 }
 
 /** A running grpc-js listener. */
@@ -18,6 +24,18 @@ export interface GrpcListener {
   close(graceMs: number): Promise<void>;
 }
 
+/** The grpc-js options for the limits that are set (grpc-js reads an option that is present even when undefined). */
+function connectionLimits({ maxConcurrentStreams, idleConnectionTimeoutMs, maxConnectionAgeMs }: GrpcListenOptions) {
+  return {
+    ...(maxConcurrentStreams === undefined ? {} : { "grpc.max_concurrent_streams": maxConcurrentStreams }),
+    // Bound how long a connection can be held: idle (or never speaking HTTP/2), or with a request that never ends.
+    ...(idleConnectionTimeoutMs === undefined ? {} : { "grpc.max_connection_idle_ms": idleConnectionTimeoutMs }),
+    ...(maxConnectionAgeMs === undefined
+      ? {}
+      : { "grpc.max_connection_age_ms": maxConnectionAgeMs, "grpc.max_connection_age_grace_ms": Math.min(5 * 60_000, maxConnectionAgeMs) }),
+  };
+}
+
 /** Starts the native gRPC listener (HTTP/2, plaintext) with the given services. */
 export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListener> {
   const server = new Server({
@@ -25,6 +43,7 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
     // Let idle clients keep their connection, but drop peers that stopped answering pings.
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
+    ...connectionLimits(options),
   });
   for (const { definition, handlers } of options.services) server.addService(definition, handlers);
   const port = await new Promise<number>((resolve, reject) => {

@@ -11,6 +11,7 @@ import {
 } from "@connectrpc/connect-node";
 import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
+import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { checkBinaryBody } from "./check-binary-body.js";
 import { checkGetMessage } from "./check-get-message.js";
 import { readRefusal } from "./read-refusal.js";
@@ -24,6 +25,8 @@ export interface HttpListenOptions {
   impl: ServiceImpl<DescService>;
   /** Largest request accepted, in bytes. */
   readMaxBytes: number;
+  /** How long a client may take to send a whole request (headers within at most 10 s); then 408 and the connection closes. */
+  requestTimeoutMs: number;
   /** Aborted at shutdown: connect-node then ends open streams. */
   shutdownSignal: AbortSignal;
   /**
@@ -42,10 +45,16 @@ export interface HttpListener {
 
 /** Starts the HTTP/1.1 listener serving the Connect protocol (JSON and binary) and gRPC-Web via connect-node. */
 export async function listenHttp(options: HttpListenOptions): Promise<HttpListener> {
-  const server = createServer(createHttpHandler(options));
-  // Slow clients must not hold connections forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 0; // streams are long-lived; unary handlers answer at once
+  // Slow clients must not hold connections forever (slow loris). The request timeout ends when the request has
+  // arrived, so long-lived response streams are not cut. Node checks the timeouts only every checking interval.
+  const server = createServer(
+    {
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout: Math.min(10_000, options.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs),
+    },
+    createHttpHandler(options),
+  );
   const { host, port } = parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen for HTTP on ${options.address}: ${err.message}`)));
@@ -80,6 +89,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
     const handler = handlers.get(path);
     // Per request, so that the logging interceptor can mark it as logged: connect hands it to the handler context.
     const values = createContextValues();
+    values.set(CLIENT_ADDRESS, clientAddress(req.socket.remoteAddress));
     let refused: ConnectError | undefined;
     res.once("close", () => {
       if (refused === undefined || isRpcLogged(values)) return;

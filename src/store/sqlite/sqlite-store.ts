@@ -1,10 +1,10 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { changeTarget, legacySalt, type Change, type ChangeData, type Stickiness } from "../../domain/change.js";
-import { DomainError } from "../../domain/domain-error.js";
 import { FlagState, type FeatureRecord } from "../../domain/flag-state.js";
 import type { FlagStore } from "../flag-store.js";
-import { MIGRATIONS } from "./migrations.js";
+import { openDatabase } from "./open-database.js";
 import { applySegmentData, loadSegments, prepareSegmentStatements } from "./segment-sql.js";
+import { storageError } from "./storage-error.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -25,6 +25,14 @@ type ChangeRow = { revision: number; at: number; actor: string | null; data: str
 export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   const db = openDatabase(options.path);
   const sql = prepareStatements(db);
+  /** Runs a read; a storage failure becomes UNAVAILABLE with a message that names the file. */
+  const reading = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (err) {
+      throw storageError(options.path, err);
+    }
+  };
 
   const applyData = (data: ChangeData): void => {
     switch (data.kind) {
@@ -88,7 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       return { ...data, revision: Number(info.lastInsertRowid), at, actor };
     },
   };
-  let dataVersion = sql.dataVersion.get() as number;
+  let dataVersion = reading(() => sql.dataVersion.get() as number);
 
   return {
     write(fn) {
@@ -96,23 +104,23 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
         // IMMEDIATE takes the write lock first, so the reads inside `fn` cannot be overtaken by another writer.
         return db.transaction(() => fn(writer)).immediate();
       } catch (err) {
-        throw toDomainError(err);
+        throw storageError(options.path, err);
       }
     },
     changedElsewhere() {
-      const version = sql.dataVersion.get() as number;
+      const version = reading(() => sql.dataVersion.get() as number);
       if (version === dataVersion) return false;
       dataVersion = version;
       return true;
     },
-    loadState: () => loadState(db, sql),
+    loadState: () => reading(() => loadState(db, sql)),
     readChanges(afterRevision, limit) {
-      return (sql.readChanges.all(afterRevision, limit) as ChangeRow[]).map(toChange);
+      return reading(() => (sql.readChanges.all(afterRevision, limit) as ChangeRow[]).map(toChange));
     },
-    latestRevision: () => latestRevision(sql),
+    latestRevision: () => reading(() => latestRevision(sql)),
     firstRetainedRevision() {
-      const first = sql.firstRevision.get() as number | undefined;
-      return first ?? latestRevision(sql) + 1;
+      const first = reading(() => sql.firstRevision.get() as number | undefined);
+      return first ?? reading(() => latestRevision(sql)) + 1;
     },
     pruneChanges(policy, now) {
       if (policy.revisions === undefined && policy.days === undefined) return 0;
@@ -123,50 +131,13 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       try {
         return db.transaction(() => sql.pruneChanges.run(throughRevision, before).changes).immediate();
       } catch (err) {
-        throw toDomainError(err);
+        throw storageError(options.path, err);
       }
     },
     close() {
       if (db.open) db.close();
     },
   } satisfies FlagStore;
-}
-
-function openDatabase(path: string): Database.Database {
-  let db: Database.Database;
-  try {
-    db = new Database(path);
-  } catch (err) {
-    throw new DomainError("UNAVAILABLE", `cannot open database ${JSON.stringify(path)}: ${(err as Error).message}`);
-  }
-  try {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
-    migrate(db, path);
-    return db;
-  } catch (err) {
-    db.close();
-    if (err instanceof DomainError) throw err;
-    throw new DomainError("UNAVAILABLE", `cannot use database ${JSON.stringify(path)}: ${(err as Error).message}`);
-  }
-}
-
-function migrate(db: Database.Database, path: string): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new DomainError(
-      "FAILED_PRECONDITION",
-      `database ${JSON.stringify(path)} has schema version ${version}, newer than this flagwire understands (${MIGRATIONS.length}): upgrade flagwire`,
-    );
-  }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
 }
 
 function prepareStatements(db: Database.Database) {
@@ -256,18 +227,4 @@ function toChange(row: ChangeRow): Change {
   // A feature created before salts existed: the salt the schema migration gave it.
   if (data.kind === "feature.created" && data.salt === undefined) data.salt = legacySalt(row.at);
   return { ...data, revision: row.revision, at: row.at, actor: row.actor };
-}
-
-/**
- * Domain errors pass through. A constraint violation means the stored data disagrees with what was
- * checked (a database edited by hand); anything else is storage that cannot be used right now.
- */
-function toDomainError(err: unknown): DomainError {
-  if (err instanceof DomainError) return err;
-  const code = (err as { code?: string }).code ?? "";
-  const message = (err as Error).message;
-  if (code.startsWith("SQLITE_CONSTRAINT")) {
-    return new DomainError("FAILED_PRECONDITION", `the change conflicts with the stored data: ${message}`);
-  }
-  return new DomainError("UNAVAILABLE", `storage error: ${message}`);
 }
