@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ChangeKind, CustomerFeatureFilter, EvaluationReason, type Change } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
 import type { FlagState } from "../src/domain/flag-state.js";
+import { MIGRATIONS } from "../src/store/sqlite/migrations.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 /**
@@ -183,7 +184,7 @@ describe("restart on the same database file", () => {
     expect((await client.createCustomer({ id: "first" })).revision).toBe(1n);
   });
 
-  it("leaves a WAL-mode database at schema version 1 after close", async () => {
+  it("leaves a WAL-mode database at the latest schema version after close", async () => {
     ts = await startTestServer();
     await writeHistory(ts.client("connect", ACTOR));
     const revision = ts.server.engine.revision;
@@ -191,7 +192,7 @@ describe("restart on the same database file", () => {
     const db = new Database(ts.dbPath, { readonly: true, fileMustExist: true });
     try {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(db.pragma("user_version", { simple: true })).toBe(1);
+      expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
       expect(db.prepare("SELECT max(revision) FROM changes").pluck().get()).toBe(revision);
       expect(db.prepare("SELECT count(*) FROM changes").pluck().get()).toBe(revision);
     } finally {

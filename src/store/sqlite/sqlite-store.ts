@@ -104,7 +104,8 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   } satisfies FlagStore;
 }
 
-function openDatabase(path: string): Database.Database {
+/** Opens a connection to the database file in WAL mode, creating and migrating it as needed. */
+export function openDatabase(path: string): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(path);
