@@ -13,9 +13,10 @@ export function roleSatisfies(granted: Role, required: Role): boolean {
   return ROLES.indexOf(granted) >= ROLES.indexOf(required);
 }
 
-/** The roles that satisfy `required`, for messages: `editor or admin`. */
+/** The roles that satisfy `required`, for messages: `reader, editor or admin`. */
 export function rolesSatisfying(required: Role): string {
-  return ROLES.filter((role) => roleSatisfies(role, required)).join(" or ");
+  const roles = ROLES.filter((role) => roleSatisfies(role, required));
+  return roles.length === 1 ? (roles[0] as Role) : `${roles.slice(0, -1).join(", ")} or ${roles[roles.length - 1] as Role}`;
 }
 
 /** Throws INVALID_ARGUMENT unless `value` names a role. */
