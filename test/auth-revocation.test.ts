@@ -9,19 +9,11 @@ import { TokenRole } from "../gen/flagwire/v1/tokens_pb.js";
 import { createFlagClient, type FlagClient } from "../src/client/create-flag-client.js";
 import { startServer, type RunningServer } from "../src/server/start-server.js";
 import { runCli, startServeProcess } from "./support/cli-process.js";
+import { outcome } from "./support/call-outcome.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 const BOOTSTRAP = "bootstrap-secret-for-the-revocation-tests-0123456789";
 
-/** The status a call ends with: "OK" or the code's name. */
-async function outcome(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    return Code[ConnectError.from(err).code];
-  }
-}
 
 /** Opens a watch stream and resolves, once it is open, with how it ends: its error, or "ended" if it ends cleanly. */
 async function openWatch(client: FlagClient, signal: AbortSignal): Promise<{ ended: Promise<ConnectError | "ended"> }> {

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { TokenRole } from "../gen/flagwire/v1/tokens_pb.js";
 import { createFlagClient, createTokenClient } from "../src/client/create-flag-client.js";
 import { startServer, type ServerOptions } from "../src/server/start-server.js";
+import { outcome } from "./support/call-outcome.js";
 import { runCli, startServeProcess } from "./support/cli-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flagwire-secure-"));
@@ -33,14 +33,6 @@ function capture(): { logger: ServerOptions["logger"]; lines: Array<{ level: num
   return { logger: pino({ level: "info" }, sink), lines };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    return Code[ConnectError.from(err).code];
-  }
-}
 
 // Some tests start CLI processes: slow on a busy 2-core machine.
 vi.setConfig({ testTimeout: 30_000 });
@@ -51,7 +43,7 @@ describe("without any token", () => {
     const server = await startServer(options(freshDb(), { logger }));
     try {
       const flags = createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` });
-      expect(await codeOf(flags.createFeature({ name: "open" }))).toBe("OK");
+      expect(await outcome(flags.createFeature({ name: "open" }))).toBe("OK");
       expect(lines.find((l) => l.level === 40 && /authentication is off.*loopback only/.test(l.msg))).toBeDefined();
     } finally {
       await server.close();
@@ -92,7 +84,7 @@ describe("bootstrap", () => {
       const server = await startServer(options(dbPath, { grpcListen: "0.0.0.0:0", bootstrapToken: BOOTSTRAP }));
       try {
         const url = `http://127.0.0.1:${server.grpcPort}`;
-        expect(await codeOf(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
+        expect(await outcome(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
         const { tokens } = await createTokenClient({ baseUrl: url, token: BOOTSTRAP }).listTokens({});
         expect(tokens.map((t) => [t.name, t.role, t.createdBy])).toEqual([["bootstrap", TokenRole.ADMIN, "bootstrap"]]);
       } finally {
@@ -125,11 +117,11 @@ describe("bootstrap", () => {
     const server = await startServer(options(dbPath, { grpcListen: "0.0.0.0:0" }));
     try {
       const url = `http://127.0.0.1:${server.grpcPort}`;
-      expect(await codeOf(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
-      expect(await codeOf(createFlagClient({ baseUrl: url, token: secret }).createFeature({ name: "ops-made" }))).toBe("OK");
+      expect(await outcome(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
+      expect(await outcome(createFlagClient({ baseUrl: url, token: secret }).createFeature({ name: "ops-made" }))).toBe("OK");
       // Revoking every token does not switch authentication off.
       await createTokenClient({ baseUrl: url, token: secret }).revokeToken({ name: "ops" });
-      expect(await codeOf(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
+      expect(await outcome(createFlagClient({ baseUrl: url }).listFeatures({}))).toBe("Unauthenticated");
     } finally {
       await server.close();
     }
@@ -140,9 +132,9 @@ describe("bootstrap", () => {
     const server = await startServer(options(dbPath));
     try {
       const anonymous = createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` });
-      expect(await codeOf(anonymous.listFeatures({}))).toBe("OK");
+      expect(await outcome(anonymous.listFeatures({}))).toBe("OK");
       await runCli(["token", "create", "--db", dbPath, "--role", "reader", "--name", "first"]);
-      expect(await codeOf(anonymous.listFeatures({}))).toBe("Unauthenticated");
+      expect(await outcome(anonymous.listFeatures({}))).toBe("Unauthenticated");
     } finally {
       await server.close();
     }
