@@ -37,11 +37,8 @@ export function serveCommand(): Command {
     .addOption(
       new Option("--tls-client-ca <file>", "PEM CA: require client certificates signed by it (mutual TLS)").env("FLAGWIRE_TLS_CLIENT_CA"),
     )
-    .addOption(
-      new Option("--insecure", "allow listening on non-loopback addresses while no API token exists (no authentication)").env(
-        "FLAGWIRE_INSECURE",
-      ),
-    )
+    // No environment variable: commander would take any value (even "false") as set, and this one opens the server.
+    .addOption(new Option("--insecure", "allow listening on non-loopback addresses while no API token exists (no authentication)"))
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
     .addHelpText(
