@@ -24,6 +24,9 @@ export interface TokenRegistryOptions {
   flushIntervalMs?: number;
 }
 
+/** Secrets whose hash is remembered; far more than the tokens a deployment has. */
+const HASH_CACHE_SIZE = 1024;
+
 /** The name FLAGWIRE_BOOTSTRAP_TOKEN's token gets. */
 export const BOOTSTRAP_TOKEN_NAME = "bootstrap";
 
@@ -37,6 +40,17 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
   const clock = options.clock ?? Date.now;
   let byHash = new Map<string, StoredToken>();
   const pendingUse = new Map<string, number>();
+  // Secret -> hash, so that the hot path does not hash on every call (a few µs). Bounded: random secrets sent by
+  // a stranger only churn it.
+  const hashes = new Map<string, string>();
+  const hashOf = (secret: string): string => {
+    let hash = hashes.get(secret);
+    if (hash === undefined) {
+      if (hashes.size >= HASH_CACHE_SIZE) hashes.clear();
+      hashes.set(secret, (hash = hashSecret(secret)));
+    }
+    return hash;
+  };
   // One per token that has open streams; aborted when the token is revoked.
   const revocations = new Map<string, AbortController>();
 
@@ -96,7 +110,7 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
       refresh();
       if (byHash.size === 0) return { status: "off" };
       if (secret === undefined) return { status: "missing" };
-      const token = byHash.get(hashSecret(secret));
+      const token = byHash.get(hashOf(secret));
       if (!token) return { status: "unknown" };
       if (token.revokedAt !== null) return { status: "revoked", token };
       pendingUse.set(token.hash, clock());
