@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { backupCommand } from "./backup-command.js";
 import { restoreCommand } from "./restore-command.js";
 import { serveCommand } from "./serve-command.js";
+import { tokenCommand } from "./token-command.js";
 
 /** The `flagwire` command line. */
 const program = new Command("flagwire")
@@ -10,7 +11,8 @@ const program = new Command("flagwire")
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(backupCommand())
-  .addCommand(restoreCommand());
+  .addCommand(restoreCommand())
+  .addCommand(tokenCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
 import { startServer, type ServerOptions } from "../server/start-server.js";
+import { loadServerTls } from "../server/tls-options.js";
 
 /** Defaults of `flagwire serve`; each can be set by flag or environment variable. */
 export const SERVE_DEFAULTS = {
@@ -53,9 +54,33 @@ export function serveCommand(): Command {
         .env("FLAGWIRE_RETAIN_DAYS")
         .argParser((value) => parsePositive(value, "days")),
     )
-    .addHelpText("after", "\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051")
+    .addOption(new Option("--tls-cert <file>", "PEM certificate (chain): serve TLS on both listeners").env("FLAGWIRE_TLS_CERT"))
+    .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert").env("FLAGWIRE_TLS_KEY"))
+    .addOption(
+      new Option("--tls-client-ca <file>", "PEM CA: require client certificates signed by it (mutual TLS)").env("FLAGWIRE_TLS_CLIENT_CA"),
+    )
+    // No environment variable: commander would take any value (even "false") as set, and this one opens the server.
+    .addOption(new Option("--insecure", "allow listening on non-loopback addresses while no API token exists (no authentication)"))
+    .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
+    .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
+    .addHelpText(
+      "after",
+      "\nEnvironment only: FLAGWIRE_BOOTSTRAP_TOKEN=<secret> creates (once) an admin token named bootstrap with that secret." +
+        "\n\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051",
+    )
     .action(async (opts: ServeOptions) => {
       const logger = createLogger({ level: opts.logLevel });
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+        throw new InvalidArgumentError("--tls-cert and --tls-key go together: give both, or neither for plaintext");
+      }
+      if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) {
+        throw new InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS");
+      }
+      const tls =
+        opts.tlsCert !== undefined && opts.tlsKey !== undefined
+          ? loadServerTls({ certPath: opts.tlsCert, keyPath: opts.tlsKey, ...(opts.tlsClientCa !== undefined ? { clientCaPath: opts.tlsClientCa } : {}) })
+          : undefined;
+      const bootstrapToken = process.env.FLAGWIRE_BOOTSTRAP_TOKEN;
       const server = await startServer({
         dbPath: opts.db,
         grpcListen: opts.grpcListen,
@@ -65,12 +90,19 @@ export function serveCommand(): Command {
         heartbeatIntervalMs: Number(opts.heartbeatInterval) * 1000,
         watchQueueLimit: Number(opts.watchQueueLimit),
         retention: retentionOf(opts),
+        insecure: opts.insecure === true,
+        protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
+        ...(tls ? { tls } : {}),
+        ...(bootstrapToken ? { bootstrapToken } : {}),
       });
+      const scheme = tls ? "https" : "http";
       logger.info(
         {
           db: opts.db,
           grpc: `${hostOf(opts.grpcListen)}:${server.grpcPort}`,
-          http: `http://${hostOf(opts.httpListen)}:${server.httpPort}`,
+          http: `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`,
+          tls: tls !== undefined,
+          auth: server.tokens.authEnabled,
           revision: server.engine.revision,
         },
         "flagwire serving",
@@ -104,6 +136,12 @@ interface ServeOptions {
   watchQueueLimit: number | string;
   retainRevisions?: number | string;
   retainDays?: number | string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  insecure?: boolean;
+  protectHealth?: boolean;
+  protectReflection?: boolean;
 }
 
 /** Without either limit the log keeps everything: it is also the audit trail. */

@@ -64,9 +64,13 @@ export function watch(client: FlagClient, options: FlagCacheOptions = {}): FlagC
         }
       } else if (message.change) {
         state.apply(changeFromProto(message.change));
-      } else if (message.heartbeat && !ready) {
-        ready = true;
-        markReady();
+      } else if (message.heartbeat) {
+        // Everything up to the heartbeat's revision is applied, or was filtered out as irrelevant to us.
+        state.revision = Math.max(state.revision, Number(message.heartbeat.revision));
+        if (!ready) {
+          ready = true;
+          markReady();
+        }
       }
     }
   };

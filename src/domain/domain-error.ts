@@ -5,7 +5,9 @@ export type DomainErrorCode =
   | "ALREADY_EXISTS"
   | "FAILED_PRECONDITION"
   | "RESOURCE_EXHAUSTED"
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  | "UNAUTHENTICATED"
+  | "PERMISSION_DENIED";
 
 /**
  * The one error type of domain, store and engine. Messages name the offending value and the rule,

@@ -188,6 +188,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
         return filter && !filter.accepts(event.change) ? undefined : event;
       };
       let subscription: Subscription<HubEvent> | undefined;
+      let current = last;
       let snapshot = options.includeSnapshot === true;
       while (!snapshot) {
         // Reading the log and subscribing happen in one synchronous step: no commit can fall between them.
@@ -198,7 +199,10 @@ export function createFlagEngine(options: FlagEngineOptions) {
         }
         const events = selectAll(batch, select);
         const complete = batch.length < REPLAY_BATCH;
-        if (complete) subscription = hub.subscribe(select, { signal, position: last });
+        if (complete) {
+          current = last;
+          subscription = hub.subscribe(select, { signal, position: last });
+        }
         for (const event of events) {
           // At shutdown the stream must end with UNAVAILABLE, not look complete.
           if (watchesEnded) throw watchesEnded;
@@ -209,7 +213,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
       }
       if (snapshot) {
         const chunks = captureSnapshot(state, filter?.features);
-        last = state.revision;
+        last = current = state.revision;
         subscription = hub.subscribe(select, { signal, position: last });
         for (const chunk of chunks) {
           if (watchesEnded) throw watchesEnded;
@@ -217,7 +221,9 @@ export function createFlagEngine(options: FlagEngineOptions) {
           yield { type: "snapshot", chunk };
         }
       }
-      yield { type: "heartbeat", revision: last, at: clock() };
+      // "Current at": what the replay or snapshot covered. Not `last`: live changes queued meanwhile move it
+      // on at publish time, and they have not been sent yet.
+      yield { type: "heartbeat", revision: current, at: clock() };
       yield* subscription as Subscription<HubEvent>;
     },
 

@@ -1,6 +1,7 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
 import type { Evaluation } from "../domain/evaluate.js";
+import { callerName } from "./auth/create-call-guard.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
@@ -58,7 +59,13 @@ export const ACTOR_HEADER = "x-flagwire-actor";
 // HTTP/2 metadata and HTTP/1.1 headers agree only on printable ASCII: anything else arrives garbled or not at all.
 const ACTOR = /^[\x20-\x7e]{1,128}$/;
 
+/**
+ * Who makes a change: the name of the caller's API token. The header counts only while authentication is off;
+ * with a token it is ignored, so that no caller can record a change in someone else's name.
+ */
 function actorOf(context: HandlerContext): string | null {
+  const caller = callerName(context);
+  if (caller !== undefined) return caller;
   const actor = context.requestHeader.get(ACTOR_HEADER)?.trim();
   if (!actor) return null;
   if (!ACTOR.test(actor)) {

@@ -2,6 +2,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextKey, type ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
+import type { CallGuard } from "./auth/create-call-guard.js";
 import { toConnectError } from "./error-map.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps handlers of every signature alike
@@ -26,12 +27,15 @@ export function rpcName(method: DescMethod): string {
 /** Options of {@link interceptService}. */
 export interface InterceptOptions {
   logger: Logger;
+  /** Admits or refuses each call before its handler runs (authentication); refusals are logged like any error. */
+  guard?: CallGuard;
 }
 
 /**
  * Wraps every handler of a service implementation with what both listeners need, written once:
  * domain errors become status codes (error-map.ts), unexpected errors are logged and become INTERNAL,
- * and each RPC logs one line (method, protocol, code, duration), streams once when they end. Requests refused
+ * each RPC logs one line (method, protocol, code, duration), streams once when they end, and the optional guard
+ * admits each call (and ends a stream whose token is revoked). Requests refused
  * before a handler runs are logged by their listener in the same shape ({@link logRefusedRpc}).
  */
 export function interceptService<T extends object>(service: DescService, impl: T, options: InterceptOptions): T {
@@ -41,10 +45,12 @@ export function interceptService<T extends object>(service: DescService, impl: T
     const handler = handlers[method.localName];
     if (!handler) continue;
     const log = createRpcLog(rpcName(method), options.logger);
+    const guard = options.guard;
+    const admit: Admit | undefined = guard && ((context) => guard.admit(method, context));
     wrapped[method.localName] =
       method.methodKind === "unary" || method.methodKind === "client_streaming"
-        ? wrapUnary(handler, log)
-        : wrapStreaming(handler, log);
+        ? wrapUnary(handler, log, admit)
+        : wrapStreaming(handler, log, guard && { admit: admit as Admit, revocation: (context) => guard.revocation(context) });
   }
   return wrapped as T;
 }
@@ -104,11 +110,14 @@ function markLogged(context: HandlerContext): void {
   if (context.protocolName !== "grpc") context.values.set(RPC_LOGGED, true);
 }
 
-function wrapUnary(handler: AnyHandler, log: RpcLog): AnyHandler {
+type Admit = (context: HandlerContext) => void;
+
+function wrapUnary(handler: AnyHandler, log: RpcLog, admit: Admit | undefined): AnyHandler {
   return (input, context) => {
     const started = performance.now();
     markLogged(context);
     try {
+      admit?.(context);
       const result = handler(input, context);
       if (result instanceof Promise) {
         return result.then(
@@ -129,13 +138,16 @@ function wrapUnary(handler: AnyHandler, log: RpcLog): AnyHandler {
   };
 }
 
-function wrapStreaming(handler: AnyHandler, log: RpcLog): AnyHandler {
+function wrapStreaming(handler: AnyHandler, log: RpcLog, guard: Pick<CallGuard, "revocation"> & { admit: Admit } | undefined): AnyHandler {
   return async function* (input, context) {
     const started = performance.now();
     markLogged(context);
     let failed = false;
     try {
-      yield* handler(input, context) as AsyncIterable<unknown>;
+      guard?.admit(context);
+      const revoked = guard?.revocation(context);
+      const output = handler(input, context) as AsyncIterable<unknown>;
+      yield* revoked ? endOnAbort(output, revoked) : output;
     } catch (err) {
       failed = true;
       throw log(context, started, err);
@@ -144,4 +156,31 @@ function wrapStreaming(handler: AnyHandler, log: RpcLog): AnyHandler {
       if (!failed) log(context, started);
     }
   };
+}
+
+/**
+ * Passes `source` through until `signal` aborts, then throws the signal's reason (a revoked token's
+ * UNAUTHENTICATED) even while the source waits for its next message. The source is returned, and finishes
+ * once the call's own signal ends it.
+ */
+async function* endOnAbort<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let abort: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => (abort = reject));
+  const onAbort = () => abort(signal.reason);
+  if (signal.aborted) throw signal.reason;
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      const next = iterator.next();
+      // Left pending when the signal wins: its outcome no longer matters.
+      next.catch(() => undefined);
+      const result = await Promise.race([next, aborted]);
+      if (result.done) return;
+      yield result.value;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    iterator.return?.()?.catch(() => undefined);
+  }
 }

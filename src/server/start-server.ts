@@ -1,6 +1,8 @@
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { existsSync } from "node:fs";
 import { file_flagwire_v1_flags, FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
+import { file_flagwire_v1_tokens, TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
 import { file_grpc_health_v1_health, Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { file_grpc_reflection_v1_reflection, ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import {
@@ -9,17 +11,24 @@ import {
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
 import type { RetentionPolicy } from "../store/flag-store.js";
+import { createTokenRegistry, type TokenRegistry } from "../engine/token-registry.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import { openSqliteTokenStore } from "../store/sqlite/sqlite-token-store.js";
+import { createCallGuard } from "./auth/create-call-guard.js";
+import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./flag-service.js";
 import { createGrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
+import { checkListenPolicy } from "./listen-policy.js";
 import { parseAddress } from "./parse-address.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { limitStreamsPerClient } from "./stream-limit.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
+import type { ServerTls } from "./tls-options.js";
+import { createTokenService } from "./token-service.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -47,6 +56,14 @@ export interface ServerOptions {
   retention?: RetentionPolicy;
   /** Limits on streams, connections and slow clients; see {@link DEFAULT_LIMITS}. */
   limits?: Partial<ServerLimits>;
+  /** Both listeners serve TLS with this certificate (and require client certificates when it has a client CA). */
+  tls?: ServerTls;
+  /** Creates (once) an admin token with this secret, named `bootstrap`: FLAGWIRE_BOOTSTRAP_TOKEN. */
+  bootstrapToken?: string;
+  /** Listen on non-loopback addresses even though no API token exists, so that anyone may call anything. */
+  insecure?: boolean;
+  /** Make health and/or reflection need a reader token too; both are open by default. */
+  protect?: ProtectedInfrastructure;
 }
 
 /** A running flagwire server. */
@@ -54,6 +71,7 @@ export interface RunningServer {
   grpcPort: number;
   httpPort: number;
   engine: FlagEngine;
+  tokens: TokenRegistry;
   /** Graceful stop: NOT_SERVING, stop accepting, end streams with UNAVAILABLE, finish calls, close the DB. */
   close(): Promise<void>;
 }
@@ -71,6 +89,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   setGrpcLogger({ error: (...args: unknown[]) => grpcLog.debug(args.map(String).join(" ")) });
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   const graceMs = options.shutdownGraceMs ?? 5000;
+  const listen = [options.grpcListen, options.httpListen];
+  const insecure = options.insecure ?? false;
+  // A database that does not exist holds no token: refuse before creating it.
+  if (!options.bootstrapToken && !existsSync(options.dbPath)) {
+    checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
+  }
   const store = openSqliteStore({ path: options.dbPath });
   const engine = createFlagEngine({
     store,
@@ -79,20 +103,43 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retention: options.retention,
     onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
   });
+  const tokenStore = openSqliteTokenStore({ path: options.dbPath });
+  const tokens = createTokenRegistry({ store: tokenStore });
+  const closeStorage = () => {
+    tokens.close();
+    tokenStore.close();
+    engine.close();
+  };
+  try {
+    if (options.bootstrapToken) {
+      const { created } = tokens.ensureBootstrap(options.bootstrapToken);
+      if (created) logger.info({ token: "bootstrap", role: "admin" }, "created the admin token of FLAGWIRE_BOOTSTRAP_TOKEN");
+    }
+    checkListenPolicy({ addresses: listen, authEnabled: tokens.authEnabled, insecure, dbPath: options.dbPath });
+  } catch (err) {
+    closeStorage();
+    throw err;
+  }
+  logAuthState(logger, tokens.authEnabled, insecure);
   const shutdown = new AbortController();
+  const guard = createCallGuard({ registry: tokens, ...(options.protect ? { protect: options.protect } : {}) });
+  const intercept = { logger, guard };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // The guard runs first: an unauthenticated caller never takes a stream slot.
   const service = limitStreamsPerClient(FeatureFlagService, createFlagService(engine), limits.maxStreamsPerClient);
-  const impl = interceptService(FeatureFlagService, service, { logger });
+  const impl = interceptService(FeatureFlagService, service, intercept);
+  const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
 
   const health = createHealthService();
   const reflection = createReflectionServices({
     files: [
       file_flagwire_v1_flags,
+      file_flagwire_v1_tokens,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
     ],
-    serviceNames: [FeatureFlagService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
+    serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
   });
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
   const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "grpc", refused) };
@@ -106,21 +153,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
       maxConnectionAgeMs: limits.maxConnectionAgeMs,
+      ...(options.tls ? { tls: options.tls } : {}),
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
-        createGrpcService(Health, interceptService(Health, health.impl, { logger }), grpcOptions),
-        createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, { logger }), grpcOptions),
-        createGrpcService(
-          ServerReflectionV1alpha,
-          interceptService(ServerReflectionV1alpha, reflection.v1alpha, { logger }),
-          grpcOptions,
-        ),
+        createGrpcService(TokenService, tokenImpl, grpcOptions),
+        createGrpcService(Health, interceptService(Health, health.impl, intercept), grpcOptions),
+        createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, intercept), grpcOptions),
+        createGrpcService(ServerReflectionV1alpha, interceptService(ServerReflectionV1alpha, reflection.v1alpha, intercept), grpcOptions),
       ],
     });
     http = await listenHttp({
       address: options.httpListen,
-      service: FeatureFlagService,
-      impl: impl as never,
+      services: [
+        { service: FeatureFlagService, impl: impl as never },
+        { service: TokenService, impl: tokenImpl as never },
+      ],
+      ...(options.tls ? { tls: options.tls } : {}),
       readMaxBytes: maxRequestBytes,
       requestTimeoutMs: limits.requestTimeoutMs,
       shutdownSignal: shutdown.signal,
@@ -128,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (err) {
     await grpc?.close(0);
-    engine.close();
+    closeStorage();
     throw err;
   }
   health.setStatus("", HealthCheckResponse_ServingStatus.SERVING);
@@ -141,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     grpcPort: grpc.port,
     httpPort: http.port,
     engine,
+    tokens,
     close() {
       closing ??= (async () => {
         health.shutdown();
@@ -150,9 +199,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         engine.endWatches();
         shutdown.abort(new Error("server shutting down"));
         await stopped;
-        engine.close();
+        closeStorage();
       })();
       return closing;
     },
   };
+}
+
+/** Says at start whether calls need a token, and what that means for where the server may listen. */
+function logAuthState(logger: Logger, authEnabled: boolean, insecure: boolean): void {
+  if (authEnabled) {
+    logger.info("authentication is on: every call needs an API token (health and reflection excepted unless protected)");
+  } else if (insecure) {
+    logger.warn("authentication is OFF and --insecure is set: anyone who can reach the listeners may change every flag");
+  } else {
+    logger.warn(
+      "authentication is off: no API token exists, so the server listens on loopback only; " +
+        "create one with `flagwire token create` to turn it on",
+    );
+  }
 }

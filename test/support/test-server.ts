@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { createFlagClient, type FlagClient, type FlagClientProtocol } from "../../src/client/create-flag-client.js";
+import {
+  createFlagClient,
+  createTokenClient,
+  type FlagClient,
+  type FlagClientProtocol,
+  type TokenClient,
+} from "../../src/client/create-flag-client.js";
 import type { ChangeData } from "../../src/domain/change.js";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/start-server.js";
@@ -13,8 +19,10 @@ export interface TestServer {
   dbPath: string;
   grpcUrl: string;
   httpUrl: string;
-  /** A client of the given protocol (default: Connect over HTTP/1.1 with binary protobuf). */
-  client(protocol?: FlagClientProtocol, actor?: string): FlagClient;
+  /** A client of the given protocol (default: Connect over HTTP/1.1 with binary protobuf), with an API token if given. */
+  client(protocol?: FlagClientProtocol, actor?: string, token?: string): FlagClient;
+  /** A TokenService client of the given protocol, with an API token if given. */
+  tokenClient(protocol?: FlagClientProtocol, token?: string): TokenClient;
   /** Stops the server and starts a new one on the same database file. */
   restart(): Promise<void>;
   /** Stops the server and removes the temp directory. */
@@ -50,9 +58,13 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, se
     server,
     dbPath,
     ...urls(),
-    client(protocol = "connect", actor) {
+    client(protocol = "connect", actor, token) {
       const baseUrl = protocol === "grpc" ? handle.grpcUrl : handle.httpUrl;
-      return createFlagClient({ baseUrl, protocol, ...(actor ? { actor } : {}) });
+      return createFlagClient({ baseUrl, protocol, ...(actor ? { actor } : {}), ...(token ? { token } : {}) });
+    },
+    tokenClient(protocol = "connect", token) {
+      const baseUrl = protocol === "grpc" ? handle.grpcUrl : handle.httpUrl;
+      return createTokenClient({ baseUrl, protocol, ...(token ? { token } : {}) });
     },
     async restart() {
       await server.close();

@@ -1398,7 +1398,8 @@ export type Change = Message<"flagwire.v1.Change"> & {
   customerId: string;
 
   /**
-   * Who made the change: the `x-flagwire-actor` request header (1-128
+   * Who made the change: the name of the API token that made it; while
+   * authentication is off, the `x-flagwire-actor` request header (1-128
    * printable ASCII characters), if given.
    *
    * @generated from field: string actor = 10;

@@ -1,4 +1,5 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
+import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
 import type { GrpcService } from "./create-grpc-service.js";
 
 /** Options of {@link listenGrpc}. */
@@ -14,6 +15,8 @@ export interface GrpcListenOptions {
   idleConnectionTimeoutMs?: number;
   /** A connection is sent GOAWAY after this long, and closed at most 5 minutes later; default never. */
   maxConnectionAgeMs?: number;
+  /** Serve over TLS (and require client certificates when it has a client CA); plaintext when unset. */
+  tls?: ServerTls;
 }
 
 /** A running grpc-js listener. */
@@ -36,7 +39,7 @@ function connectionLimits({ maxConcurrentStreams, idleConnectionTimeoutMs, maxCo
   };
 }
 
-/** Starts the native gRPC listener (HTTP/2, plaintext) with the given services. */
+/** Starts the native gRPC listener (HTTP/2; TLS when configured) with the given services. */
 export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListener> {
   const server = new Server({
     "grpc.max_receive_message_length": options.maxReceiveMessageLength,
@@ -47,7 +50,7 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
   });
   for (const { definition, handlers } of options.services) server.addService(definition, handlers);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.address, ServerCredentials.createInsecure(), (err, boundPort) =>
+    server.bindAsync(options.address, grpcServerCredentials(options.tls), (err, boundPort) =>
       err ? reject(new Error(`cannot listen for gRPC on ${options.address}: ${err.message}`)) : resolve(boundPort),
     );
   });

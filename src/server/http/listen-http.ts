@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -12,6 +13,7 @@ import {
 import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
+import { httpsServerOptions, type ServerTls } from "../tls-options.js";
 import { checkBinaryBody } from "./check-binary-body.js";
 import { checkGetMessage } from "./check-get-message.js";
 import { readRefusal } from "./read-refusal.js";
@@ -21,8 +23,10 @@ import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from 
 export interface HttpListenOptions {
   /** `host:port`; port 0 picks a free one. */
   address: string;
-  service: DescService;
-  impl: ServiceImpl<DescService>;
+  /** The services to serve; the first is the one a 404 suggests. */
+  services: Array<{ service: DescService; impl: ServiceImpl<DescService> }>;
+  /** Serve HTTPS (and require client certificates when it has a client CA); plain HTTP when unset. */
+  tls?: ServerTls;
   /** Largest request accepted, in bytes. */
   readMaxBytes: number;
   /** How long a client may take to send a whole request (headers within at most 10 s); then 408 and the connection closes. */
@@ -43,18 +47,19 @@ export interface HttpListener {
   close(graceMs: number): Promise<void>;
 }
 
-/** Starts the HTTP/1.1 listener serving the Connect protocol (JSON and binary) and gRPC-Web via connect-node. */
+/** Starts the HTTP/1.1 listener (HTTPS when configured) serving the Connect protocol (JSON and binary) and gRPC-Web via connect-node. */
 export async function listenHttp(options: HttpListenOptions): Promise<HttpListener> {
   // Slow clients must not hold connections forever (slow loris). The request timeout ends when the request has
   // arrived, so long-lived response streams are not cut. Node checks the timeouts only every checking interval.
-  const server = createServer(
-    {
-      requestTimeout: options.requestTimeoutMs,
-      headersTimeout: Math.min(10_000, options.requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs),
-    },
-    createHttpHandler(options),
-  );
+  const timeouts = {
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: Math.min(10_000, options.requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs),
+  };
+  const handler = createHttpHandler(options);
+  const server: Server = options.tls
+    ? createHttpsServer({ ...httpsServerOptions(options.tls), ...timeouts }, handler)
+    : createServer(timeouts, handler);
   const { host, port } = parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen for HTTP on ${options.address}: ${err.message}`)));
@@ -81,7 +86,8 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
     // fields and enum names are refused: a typo must not silently create a disabled feature.
     jsonOptions: { alwaysEmitImplicit: true, ignoreUnknownFields: false },
   });
-  router.service(options.service, options.impl);
+  for (const { service, impl } of options.services) router.service(service, impl);
+  const mainService = (options.services[0] as { service: DescService }).service;
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
   return (req, res) => {
     const started = performance.now();
@@ -101,7 +107,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       return universalResponseToNodeResponse(refusal.response, res);
     };
     const serve = async () => {
-      if (!handler) return refuse(routeNotFound(path, options.service));
+      if (!handler) return refuse(routeNotFound(path, mainService));
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
       if (req.method === "GET") {

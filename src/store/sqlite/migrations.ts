@@ -69,4 +69,19 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX segment_rules_by_segment ON segment_rules (segment_id);
   `,
+  // API tokens: only the secret's hash is stored. Revoked rows stay (who revoked it, and when), and a name
+  // may be reused once its token is revoked.
+  `
+  CREATE TABLE tokens (
+    hash         TEXT    PRIMARY KEY,
+    name         TEXT    NOT NULL,
+    role         TEXT    NOT NULL CHECK (role IN ('reader', 'editor', 'admin')),
+    created_at   INTEGER NOT NULL,
+    created_by   TEXT    NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER,
+    revoked_by   TEXT
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
+  `,
 ];

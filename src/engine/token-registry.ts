@@ -1,0 +1,195 @@
+import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import { checkRole, checkSecret, checkTokenName, hashSecret, TOKEN_PREFIX, type Role } from "../domain/api-token.js";
+import { DomainError } from "../domain/domain-error.js";
+import { quote } from "../domain/identifiers.js";
+import type { StoredToken, TokenStore } from "../store/token-store.js";
+
+/** The outcome of presenting a secret. */
+export type Authentication =
+  | { status: "off" }
+  | { status: "missing" }
+  | { status: "ok"; token: StoredToken }
+  | { status: "revoked"; token: StoredToken }
+  | { status: "unknown" };
+
+/** Options of {@link createTokenRegistry}. */
+export interface TokenRegistryOptions {
+  store: TokenStore;
+  /** Milliseconds since the epoch; injectable for tests. */
+  clock?: () => number;
+  /** How often to look for tokens revoked by other processes, to end their streams; default 50 ms. */
+  pollIntervalMs?: number;
+  /** How often last-use times are written; default 5 s. They are kept in memory in between. */
+  flushIntervalMs?: number;
+}
+
+/** Secrets whose hash is remembered; far more than the tokens a deployment has. */
+const HASH_CACHE_SIZE = 1024;
+
+/** The name FLAGWIRE_BOOTSTRAP_TOKEN's token gets. */
+export const BOOTSTRAP_TOKEN_NAME = "bootstrap";
+
+/**
+ * Creates the registry of API tokens: an in-memory copy of the tokens table, kept current with other processes
+ * (checked on every call, so a revocation anywhere refuses the token's next call), plus last-use times that are
+ * written in batches rather than once per call.
+ */
+export function createTokenRegistry(options: TokenRegistryOptions) {
+  const { store } = options;
+  const clock = options.clock ?? Date.now;
+  let byHash = new Map<string, StoredToken>();
+  const pendingUse = new Map<string, number>();
+  // Secret -> hash, so that the hot path does not hash on every call (a few µs). Bounded: random secrets sent by
+  // a stranger only churn it.
+  const hashes = new Map<string, string>();
+  const hashOf = (secret: string): string => {
+    let hash = hashes.get(secret);
+    if (hash === undefined) {
+      if (hashes.size >= HASH_CACHE_SIZE) hashes.clear();
+      hashes.set(secret, (hash = hashSecret(secret)));
+    }
+    return hash;
+  };
+  // One per token that has open streams; aborted when the token is revoked.
+  const revocations = new Map<string, AbortController>();
+
+  const reload = (): void => {
+    const next = new Map(store.listTokens().map((token) => [token.hash, token]));
+    for (const [hash, controller] of revocations) {
+      const token = next.get(hash);
+      if (token?.revokedAt !== null && !controller.signal.aborted) controller.abort(revokedError(token?.name));
+    }
+    byHash = next;
+  };
+  const refresh = (): void => {
+    if (store.changedElsewhere()) reload();
+  };
+  reload();
+
+  const flush = (): void => {
+    if (pendingUse.size === 0) return;
+    const uses = new Map(pendingUse);
+    pendingUse.clear();
+    try {
+      store.recordUse(uses);
+    } catch {
+      // A busy or failing disk must not fail calls: the times are advisory and the next flush retries.
+      for (const [hash, at] of uses) if (!pendingUse.has(hash)) pendingUse.set(hash, at);
+    }
+  };
+  const poll = setInterval(refresh, options.pollIntervalMs ?? 50);
+  const flusher = setInterval(flush, options.flushIntervalMs ?? 5000);
+  poll.unref();
+  flusher.unref();
+
+  const withPendingUse = (token: StoredToken): StoredToken => {
+    const used = pendingUse.get(token.hash);
+    return used === undefined || (token.lastUsedAt ?? 0) >= used ? token : { ...token, lastUsedAt: used };
+  };
+
+  const insert = (name: string, role: Role, createdBy: string, secret: string): StoredToken => {
+    const token = { hash: hashSecret(secret), name: checkTokenName(name), role, createdAt: clock(), createdBy };
+    store.insertToken(token);
+    reload();
+    return byHash.get(token.hash) as StoredToken;
+  };
+
+  return {
+    /** Whether calls need a token: true once any token was ever created (revoking them all does not open the server). */
+    get authEnabled(): boolean {
+      refresh();
+      return byHash.size > 0;
+    },
+
+    /**
+     * Looks a secret up and notes its use; `off` while no token exists (authentication is off), `missing` when
+     * one is needed and `secret` is undefined.
+     */
+    authenticate(secret: string | undefined): Authentication {
+      refresh();
+      if (byHash.size === 0) return { status: "off" };
+      if (secret === undefined) return { status: "missing" };
+      const token = byHash.get(hashOf(secret));
+      if (!token) return { status: "unknown" };
+      if (token.revokedAt !== null) return { status: "revoked", token };
+      pendingUse.set(token.hash, clock());
+      return { status: "ok", token };
+    },
+
+    /** Aborts when the token with this hash is revoked, here or by another process. */
+    revocationSignal(hash: string): AbortSignal {
+      let controller = revocations.get(hash);
+      if (!controller) {
+        controller = new AbortController();
+        // One signal serves every stream of the token: thousands of watchers are no leak.
+        setMaxListeners(0, controller.signal);
+        revocations.set(hash, controller);
+        const token = byHash.get(hash);
+        if (token?.revokedAt !== null) controller.abort(revokedError(token?.name));
+      }
+      return controller.signal;
+    },
+
+    /** Creates a token with a fresh secret, returned only here. */
+    create(name: string, role: string, createdBy: string): { token: StoredToken; secret: string } {
+      const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+      return { token: insert(name, checkRole(role), createdBy, secret), secret };
+    },
+
+    /**
+     * Makes sure an admin token with this operator-chosen secret exists (FLAGWIRE_BOOTSTRAP_TOKEN): creates it
+     * the first time, and does nothing afterwards, also when several servers start at once. A revoked one stays
+     * revoked.
+     */
+    ensureBootstrap(secret: string): { created: boolean; token: StoredToken } {
+      const hash = hashSecret(checkSecret(secret, "FLAGWIRE_BOOTSTRAP_TOKEN"));
+      const existing = byHash.get(hash);
+      if (existing) return { created: false, token: existing };
+      try {
+        return { created: true, token: insert(BOOTSTRAP_TOKEN_NAME, "admin", "bootstrap", secret) };
+      } catch (err) {
+        reload();
+        const raced = byHash.get(hash);
+        if (raced) return { created: false, token: raced };
+        if (err instanceof DomainError && err.code === "ALREADY_EXISTS") {
+          throw new DomainError(
+            "FAILED_PRECONDITION",
+            `FLAGWIRE_BOOTSTRAP_TOKEN differs from the active token named ${quote(BOOTSTRAP_TOKEN_NAME)}: ` +
+              `revoke that token (flagwire token revoke) or unset the variable`,
+          );
+        }
+        throw err;
+      }
+    },
+
+    /** Every token, oldest first, with last-use times not yet written. */
+    list(): StoredToken[] {
+      refresh();
+      return [...byHash.values()].sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)).map(withPendingUse);
+    },
+
+    /** Revokes the active token `name`; NOT_FOUND when there is none. */
+    revoke(name: string, revokedBy: string): StoredToken {
+      const token = store.revokeToken(checkTokenName(name), clock(), revokedBy);
+      if (!token) throw new DomainError("NOT_FOUND", `no active token is named ${quote(name)}`);
+      reload();
+      return withPendingUse(token);
+    },
+
+    /** Writes pending last-use times and stops polling; the store is closed by its owner. */
+    close(): void {
+      clearInterval(poll);
+      clearInterval(flusher);
+      flush();
+    },
+  };
+}
+
+/** The token registry as its consumers see it. */
+export type TokenRegistry = ReturnType<typeof createTokenRegistry>;
+
+/** What a revoked token's calls and streams end with. */
+export function revokedError(name: string | undefined): DomainError {
+  return new DomainError("UNAUTHENTICATED", `the API token ${quote(name ?? "?")} was revoked: use another token`);
+}

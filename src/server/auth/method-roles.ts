@@ -1,0 +1,81 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Role } from "../../domain/api-token.js";
+import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
+import { TokenService } from "../../../gen/flagwire/v1/tokens_pb.js";
+import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+
+// The one table of who may call what. `satisfies` makes a new RPC without an entry a compile error.
+
+const FLAG_METHODS = {
+  evaluate: "reader",
+  getFeature: "reader",
+  listFeatures: "reader",
+  listCustomers: "reader",
+  listUsers: "reader",
+  listCustomersWithFeature: "reader",
+  listFeaturesForCustomer: "reader",
+  listChanges: "reader",
+  watchChanges: "reader",
+  watchEvaluation: "reader",
+  evaluateAll: "reader",
+  evaluateBatch: "reader",
+  getSegment: "reader",
+  listSegments: "reader",
+  listSegmentMembers: "reader",
+  createFeature: "editor",
+  renameFeature: "editor",
+  deleteFeature: "editor",
+  setFeatureEnabled: "editor",
+  createCustomer: "editor",
+  deleteCustomer: "editor",
+  createUser: "editor",
+  deleteUser: "editor",
+  setOverride: "editor",
+  clearOverride: "editor",
+  setRollout: "editor",
+  clearRollout: "editor",
+  createSegment: "editor",
+  renameSegment: "editor",
+  deleteSegment: "editor",
+  addSegmentMembers: "editor",
+  removeSegmentMembers: "editor",
+  setSegmentRule: "editor",
+  clearSegmentRule: "editor",
+} as const satisfies Record<keyof ServiceImpl<typeof FeatureFlagService>, Role>;
+
+const TOKEN_METHODS = {
+  createToken: "admin",
+  listTokens: "admin",
+  revokeToken: "admin",
+} as const satisfies Record<keyof ServiceImpl<typeof TokenService>, Role>;
+
+/** Which of the infrastructure services need a token; both are open by default (load balancers, grpcurl). */
+export interface ProtectedInfrastructure {
+  /** `grpc.health.v1.Health` needs a reader token. */
+  health?: boolean;
+  /** Server reflection needs a reader token. */
+  reflection?: boolean;
+}
+
+/**
+ * The role a method needs, or null when it is open to anyone. A method this table does not know needs
+ * `admin`: a service mounted without an entry here fails closed.
+ */
+export function requiredRole(method: DescMethod, protect: ProtectedInfrastructure = {}): Role | null {
+  switch (method.parent.typeName) {
+    case FeatureFlagService.typeName:
+      return FLAG_METHODS[method.localName as keyof typeof FLAG_METHODS] ?? "admin";
+    case TokenService.typeName:
+      return TOKEN_METHODS[method.localName as keyof typeof TOKEN_METHODS] ?? "admin";
+    case Health.typeName:
+      return protect.health ? "reader" : null;
+    case ServerReflectionV1.typeName:
+    case ServerReflectionV1alpha.typeName:
+      return protect.reflection ? "reader" : null;
+    default:
+      return "admin";
+  }
+}

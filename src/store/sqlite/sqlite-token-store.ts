@@ -1,0 +1,94 @@
+import { DomainError } from "../../domain/domain-error.js";
+import type { Role } from "../../domain/api-token.js";
+import { quote } from "../../domain/identifiers.js";
+import type { StoredToken, TokenStore } from "../token-store.js";
+import { openDatabase } from "./open-database.js";
+
+type TokenRow = {
+  hash: string;
+  name: string;
+  role: Role;
+  created_at: number;
+  created_by: string;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+};
+
+const COLUMNS = "hash, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by";
+
+/**
+ * Opens the tokens of a flagwire database (creating and migrating the file like the flag store does). It uses a
+ * connection of its own, so that `changedElsewhere` also notices writes of the flag store in the same process:
+ * cheap to reload, since tokens are few.
+ */
+export function openSqliteTokenStore(options: { path: string }): TokenStore {
+  const db = openDatabase(options.path);
+  const sql = {
+    list: db.prepare(`SELECT ${COLUMNS} FROM tokens ORDER BY created_at, name`),
+    insert: db.prepare(
+      "INSERT INTO tokens (hash, name, role, created_at, created_by) VALUES (@hash, @name, @role, @createdAt, @createdBy)",
+    ),
+    revoke: db.prepare(
+      `UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+    ),
+    recordUse: db.prepare("UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE hash = ?"),
+    dataVersion: db.prepare("PRAGMA data_version").pluck(),
+  };
+  let dataVersion = sql.dataVersion.get() as number;
+  const storageError = (err: unknown) =>
+    err instanceof DomainError ? err : new DomainError("UNAVAILABLE", `token storage error: ${(err as Error).message}`);
+
+  return {
+    listTokens: () => (sql.list.all() as TokenRow[]).map(fromRow),
+    insertToken(token) {
+      try {
+        sql.insert.run(token);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === "SQLITE_CONSTRAINT_UNIQUE") {
+          throw new DomainError("ALREADY_EXISTS", `an active token is already named ${quote(token.name)}: revoke it first or pick another name`);
+        }
+        if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+          throw new DomainError("ALREADY_EXISTS", "a token with this secret already exists");
+        }
+        throw storageError(err);
+      }
+    },
+    revokeToken(name, at, by) {
+      try {
+        const row = sql.revoke.get(at, by, name) as TokenRow | undefined;
+        return row ? fromRow(row) : null;
+      } catch (err) {
+        throw storageError(err);
+      }
+    },
+    recordUse(uses) {
+      db.transaction(() => {
+        for (const [hash, at] of uses) sql.recordUse.run(at, hash);
+      }).immediate();
+    },
+    changedElsewhere() {
+      const version = sql.dataVersion.get() as number;
+      if (version === dataVersion) return false;
+      dataVersion = version;
+      return true;
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  } satisfies TokenStore;
+}
+
+function fromRow(row: TokenRow): StoredToken {
+  return {
+    hash: row.hash,
+    name: row.name,
+    role: row.role,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+  };
+}
