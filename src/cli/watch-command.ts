@@ -1,0 +1,56 @@
+import type { Command } from "commander";
+import { WatchChangesResponseSchema, type WatchChangesResponse } from "../../gen/flagwire/v1/flags_pb.js";
+import { watchChanges, type ReconnectEvent } from "../client/watch-changes.js";
+import { CHANGE_WIDTHS, changeCells } from "./change-format.js";
+import { clientCommand } from "./client-command.js";
+import { wholeNumber } from "./cli-numbers.js";
+import { statusName } from "./exit-status.js";
+import { alignColumns, messageJson, printLine, printNote } from "./output.js";
+
+/** `flagwire watch [--since REV] [--feature F]...`: follows changes until Ctrl-C, resuming on reconnect. */
+export function watchCommand(): Command {
+  return clientCommand<{ since?: number; feature: string[] }>({
+    name: "watch",
+    description: "follow changes as they are made, until Ctrl-C; reconnects and resumes by revision",
+    examples: ["flagwire watch", "flagwire watch --since 41 --feature dashboard --feature beta-search", "flagwire watch --json"],
+    options: (command) =>
+      command
+        .option("--since <revision>", "first replay the changes after this revision", wholeNumber(0))
+        .option("--feature <name>", "only changes of this feature (repeatable), plus customer and user changes", (name: string, names: string[]) => [...names, name], []),
+    async run({ client, opts }) {
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      // Without --since, start from the current revision rather than "from now on": if the first
+      // connection drops before any change arrives, the watch still resumes without a gap.
+      const sinceRevision = opts.since ?? Number((await client.listChanges({ pageSize: 1 })).revision);
+      if (!opts.json) printNote(`(watching changes after revision ${sinceRevision}; Ctrl-C to stop)`);
+      let current = false;
+      const onReconnect = (event: ReconnectEvent) => {
+        current = false;
+        printNote(
+          `(connection lost: ${statusName(event.error.code)}: ${event.error.rawMessage}; ` +
+            `reconnecting in ${(event.delayMs / 1000).toFixed(1)} s, resuming after revision ${event.resumeFrom ?? sinceRevision})`,
+        );
+      };
+      const messages = watchChanges(client, { sinceRevision, features: opts.feature, signal: abort.signal, onReconnect });
+      for await (const message of messages) {
+        if (opts.json) printLine(JSON.stringify(messageJson(WatchChangesResponseSchema, message)));
+        else if (message.heartbeat) {
+          // Heartbeats only prove the stream alive: say once per connection that it has caught up.
+          if (!current) printNote(`(current at revision ${message.heartbeat.revision})`);
+          current = true;
+        } else printForPeople(message);
+      }
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    },
+  });
+}
+
+/** A change as an aligned line; of a snapshot (sent when the log was pruned), only where it ends. */
+function printForPeople(message: WatchChangesResponse): void {
+  if (message.change) printLine(alignColumns([changeCells(message.change)], CHANGE_WIDTHS)[0] ?? "");
+  else if (message.snapshot?.last) printNote(`(snapshot of the whole state at revision ${message.snapshot.revision}; changes follow)`);
+}
