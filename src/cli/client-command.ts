@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createFlagClient, type FlagClient, type FlagClientProtocol } from "../client/create-flag-client.js";
 import { EXIT } from "./exit-status.js";
 import { printLine, type CommandOutput } from "./output.js";
@@ -63,7 +63,9 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
         .default("grpc")
         .helpGroup("Server options:"),
     )
-    .addOption(new Option("--actor <name>", "who makes the change, recorded in the change log").env("FLAGWIRE_ACTOR").helpGroup("Server options:"))
+    .addOption(
+      new Option("--actor <name>", "who makes the change, recorded in the change log").env("FLAGWIRE_ACTOR").argParser(parseActor).helpGroup("Server options:"),
+    )
     .addHelpText("after", `\nExamples:\n${spec.examples.map((example) => `  ${example}`).join("\n")}`)
     .action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
@@ -79,6 +81,15 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
       if (output) printLine(opts.json ? JSON.stringify(output.json, null, 2) : output.text);
     });
   return command;
+}
+
+/**
+ * The server allows 1-128 printable ASCII characters, but over native gRPC a header with anything else
+ * is dropped on the way (the change would be recorded with no actor), so the server cannot refuse it.
+ */
+function parseActor(value: string): string {
+  if (!/^[\x20-\x7e]{1,128}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid actor: use 1-128 printable ASCII characters`);
+  return value;
 }
 
 /** Ends the command as a usage error (exit 2), printing the message and the command's help. */
