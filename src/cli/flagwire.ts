@@ -14,7 +14,17 @@ import { watchCommand } from "./watch-command.js";
 /** The `flagwire` command line: one line per command; each command lives in its own small file. */
 const program = new Command("flagwire")
   .description("flagwire: a feature-flag service over gRPC, Connect and gRPC-Web")
-  .addHelpText("after", "\nEvery command but serve calls a server: --server (FLAGWIRE_SERVER, default http://127.0.0.1:50051).\nExit codes: 0 done, 1 refused by the server, 2 usage error, 3 server unreachable.");
+  .addHelpText(
+    "after",
+    [
+      "\nExamples:",
+      "  flagwire serve",
+      "  flagwire add-feature dashboard --default-enabled",
+      "  flagwire evaluate dashboard --customer-id 101",
+      "\nEvery command but serve calls a server: --server (FLAGWIRE_SERVER, default http://127.0.0.1:50051).",
+      "Exit codes: 0 done, 1 refused by the server, 2 usage error, 3 server unreachable.",
+    ].join("\n"),
+  );
 
 program.commandsGroup("Server:").addCommand(serveCommand());
 program.commandsGroup("Features:");

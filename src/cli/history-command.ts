@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ListChangesResponseSchema } from "../../gen/flagwire/v1/flags_pb.js";
 import { CHANGE_HEADER, changeCells } from "./change-format.js";
 import { clientCommand } from "./client-command.js";
-import { wholeNumber } from "./cli-numbers.js";
+import { wholeNumber } from "./whole-number.js";
 import { alignColumns, messageJson } from "./output.js";
 import { MAX_PAGE_SIZE, pageSizeOption, readAllPages } from "./read-all-pages.js";
 

@@ -3,7 +3,7 @@ import { WatchChangesResponseSchema, type WatchChangesResponse } from "../../gen
 import { watchChanges, type ReconnectEvent } from "../client/watch-changes.js";
 import { CHANGE_WIDTHS, changeCells } from "./change-format.js";
 import { clientCommand } from "./client-command.js";
-import { wholeNumber } from "./cli-numbers.js";
+import { wholeNumber } from "./whole-number.js";
 import { statusName } from "./exit-status.js";
 import { alignColumns, messageJson, printLine, printNote } from "./output.js";
 
