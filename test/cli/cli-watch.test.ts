@@ -56,13 +56,13 @@ describe("flagwire watch", () => {
     await client.createFeature({ name: "dashboard", enabled: true });
     await client.createCustomer({ id: "101" });
     const watcher = watch(["--since", "1", "--feature", "dashboard", "--json"], ts);
-    await watcher.waitForLines("stdout", /./);
+    // Heartbeats may come between changes once the server sends them; the changes are what counts here.
+    await watcher.waitForLines("stdout", /"change"/);
     await client.setOverride({ feature: "dashboard", target: { kind: { case: "customerId", value: "101" } }, enabled: false });
-    await watcher.waitForLines("stdout", /./, 2);
+    await watcher.waitForLines("stdout", /"change"/, 2);
     expect(await watcher.interrupt()).toBe(0);
 
     const messages = watcher.stdout.map((line) => JSON.parse(line) as { change?: { revision: string; kind: string; actor: string } });
-    // Heartbeats may come between changes once the server sends them; the changes are what counts here.
     expect(messages.filter((m) => m.change).map((m) => [m.change!.revision, m.change!.kind, m.change!.actor])).toEqual([
       ["2", "CHANGE_KIND_CUSTOMER_CREATED", "ops"],
       ["3", "CHANGE_KIND_OVERRIDE_SET", "ops"],
