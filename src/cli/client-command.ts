@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { createFlagClient, type FlagClient, type FlagClientProtocol } from "../client/create-flag-client.js";
 import { EXIT } from "./exit-status.js";
 import { printLine, type CommandOutput } from "./output.js";
-import { checkReachable, DEFAULT_SERVER, explainConnectionFailure, parseServerUrl } from "./server-connection.js";
+import { checkReachableOnFirstCall, DEFAULT_SERVER, explainConnectionFailure, parseServerUrl } from "./server-connection.js";
 
 /** Options every command that talks to a server has. */
 export interface ConnectionOptions {
@@ -39,7 +39,8 @@ export interface ClientCommandSpec<Opts> {
 
 /**
  * Builds a command that calls the server: it adds --server, --protocol, --actor and --json, checks that
- * the server is reachable, and prints the result as text or as one JSON document.
+ * the server is reachable (on the first call, after the command has checked its own arguments), and
+ * prints the result as text or as one JSON document.
  *
  * @example
  * clientCommand({
@@ -70,8 +71,10 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
     .action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
       const opts = self.opts<Opts & ConnectionOptions>();
-      await checkReachable(opts.server);
-      const client = createFlagClient({ baseUrl: opts.server, protocol: opts.protocol, ...(opts.actor ? { actor: opts.actor } : {}) });
+      const client = checkReachableOnFirstCall(
+        createFlagClient({ baseUrl: opts.server, protocol: opts.protocol, ...(opts.actor ? { actor: opts.actor } : {}) }),
+        opts.server,
+      );
       let output: CommandOutput | void;
       try {
         output = await spec.run({ client, args: self.processedArgs as string[], opts, command: self });

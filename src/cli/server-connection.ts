@@ -1,6 +1,8 @@
 import { connect } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InvalidArgumentError } from "commander";
+import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
+import type { FlagClient } from "../client/create-flag-client.js";
 import { ServerUnreachableError } from "./exit-status.js";
 
 /** Where the CLI looks for a server unless told otherwise: the gRPC port of `flagwire serve`. */
@@ -52,6 +54,32 @@ export async function checkReachable(server: string): Promise<void> {
       reject(new ServerUnreachableError(server, `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
     });
     socket.once("error", (err: NodeJS.ErrnoException) => reject(new ServerUnreachableError(server, err.message)));
+  });
+}
+
+/**
+ * Wraps a client so that its first call first runs {@link checkReachable}: a command finds its usage
+ * errors (exit 2) before it tries the server (exit 3), without each command having to say when.
+ */
+export function checkReachableOnFirstCall(client: FlagClient, server: string): FlagClient {
+  let reachable: Promise<void> | undefined;
+  const check = () => (reachable ??= checkReachable(server));
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      const method: unknown = Reflect.get(target, key, receiver);
+      if (typeof method !== "function") return method;
+      const call = (args: unknown[]) => method.apply(target, args) as unknown;
+      const kind = FeatureFlagService.method[key as keyof typeof FeatureFlagService.method]?.methodKind;
+      return kind === "server_streaming"
+        ? async function* (...args: unknown[]) {
+            await check();
+            yield* call(args) as AsyncIterable<unknown>;
+          }
+        : async (...args: unknown[]) => {
+            await check();
+            return call(args);
+          };
+    },
   });
 }
 

@@ -22,13 +22,15 @@ export function watchCommand(): Command {
       const stop = () => abort.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      // Without --since, start from the current revision rather than "from now on": if the first
-      // connection drops before any change arrives, the watch still resumes without a gap.
-      const sinceRevision = opts.since ?? Number((await client.listChanges({ pageSize: 1 })).revision);
+      // One unary call first: an unreachable server ends the command (exit 3) instead of being retried
+      // like a dropped stream. Without --since, the watch starts from the current revision rather than
+      // "from now on", so that it resumes without a gap even if it drops before any change arrives.
+      const current = Number((await client.listChanges({ pageSize: 1 })).revision);
+      const sinceRevision = opts.since ?? current;
       if (!opts.json) printNote(`(watching changes after revision ${sinceRevision}; Ctrl-C to stop)`);
-      let current = false;
+      let caughtUp = false;
       const onReconnect = (event: ReconnectEvent) => {
-        current = false;
+        caughtUp = false;
         printNote(
           `(connection lost: ${statusName(event.error.code)}: ${event.error.rawMessage}; ` +
             `reconnecting in ${(event.delayMs / 1000).toFixed(1)} s, resuming after revision ${event.resumeFrom ?? sinceRevision})`,
@@ -39,8 +41,8 @@ export function watchCommand(): Command {
         if (opts.json) printLine(JSON.stringify(messageJson(WatchChangesResponseSchema, message)));
         else if (message.heartbeat) {
           // Heartbeats only prove the stream alive: say once per connection that it has caught up.
-          if (!current) printNote(`(current at revision ${message.heartbeat.revision})`);
-          current = true;
+          if (!caughtUp) printNote(`(current at revision ${message.heartbeat.revision})`);
+          caughtUp = true;
         } else printForPeople(message);
       }
       process.off("SIGINT", stop);

@@ -53,6 +53,12 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
     expect(result.stderr).toContain(usage);
   });
 
+  it("2, not 3, for a usage error found by the command itself when no server listens", async () => {
+    const result = await flagwire(["set-global", "dashboard"], { FLAGWIRE_SERVER: `http://127.0.0.1:${closedPort}` });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe("error: give one of --enabled or --disabled");
+  });
+
   it("2 when the server address is malformed, from the environment too", async () => {
     const result = await flagwire(["list-all-features"], { FLAGWIRE_SERVER: "http://" });
     expect(result.code).toBe(2);
@@ -64,6 +70,7 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
     { how: "--server", args: ["list-all-features", "--server", "127.0.0.1:PORT"], env: {} },
     { how: "FLAGWIRE_SERVER", args: ["evaluate", "dashboard"], env: { FLAGWIRE_SERVER: "http://127.0.0.1:PORT" } },
     { how: "watch", args: ["watch", "--server", "http://127.0.0.1:PORT"], env: {} },
+    { how: "watch --since", args: ["watch", "--since", "0", "--server", "http://127.0.0.1:PORT"], env: {} },
     { how: "--json", args: ["evaluate", "dashboard", "--json", "--server", "http://127.0.0.1:PORT"], env: {} },
   ])("3 when no server listens ($how)", async ({ args, env }) => {
     const port = String(closedPort);
