@@ -68,13 +68,13 @@ export function serveCommand(): Command {
       "\nEnvironment only: FLAGWIRE_BOOTSTRAP_TOKEN=<secret> creates (once) an admin token named bootstrap with that secret." +
         "\n\nExample:\n  flagwire serve --db ./feature_flags.db --grpc-listen 127.0.0.1:50051",
     )
-    .action(async (opts: ServeOptions) => {
+    .action(async (opts: ServeOptions, command: Command) => {
       const logger = createLogger({ level: opts.logLevel });
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
-        throw new InvalidArgumentError("--tls-cert and --tls-key go together: give both, or neither for plaintext");
+        command.error("error: --tls-cert and --tls-key go together: give both, or neither for plaintext", { exitCode: 2 });
       }
       if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) {
-        throw new InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS");
+        command.error("error: --tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS", { exitCode: 2 });
       }
       const tls =
         opts.tlsCert !== undefined && opts.tlsKey !== undefined

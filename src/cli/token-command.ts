@@ -33,7 +33,9 @@ function describe(token: StoredToken): string {
  * on their next call.
  */
 export function tokenCommand(): Command {
-  const token = new Command("token").description("manage API tokens directly on the database file");
+  const token = new Command("token")
+    .description("manage API tokens directly on the database file")
+    .addHelpText("after", "\nExamples:\n  flagwire token create --db ./feature_flags.db --role admin --name ops\n  flagwire token list --db ./feature_flags.db");
   token
     .command("create")
     .description("create a token and print its secret (shown only this once) on stdout")

@@ -15,6 +15,8 @@ const feature = (name: string, enabled: boolean, customerOverrideCount = 0, user
   userOverrideCount,
   createTime: time,
   updateTime: time,
+  salt: expect.any(String), // random per feature (rollout bucketing)
+  segmentRules: [],
 });
 const list = (field: string, items: unknown[], revision: number) => ({ [field]: items, nextPageToken: "", revision: String(revision) });
 const change = (revision: number, kind: string, fields: Record<string, unknown>) => ({
@@ -26,6 +28,10 @@ const change = (revision: number, kind: string, fields: Record<string, unknown>)
   description: "",
   customerId: "",
   actor: "ops",
+  segment: "",
+  salt: expect.any(String), // set on feature-created changes, random
+  memberCustomerIds: [],
+  memberUserIds: [],
   ...fields,
 });
 
@@ -110,27 +116,27 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
   { line: "flagwire clear-flag dashboard --customer-id 101", text: "dashboard has no override for customer 101 (revision 15)", json: { revision: "15" } },
   { line: "flagwire set-flag dashboard --customer-id 101 --disabled", text: "dashboard is off for customer 101 (revision 16)", json: { revision: "16" } },
   { line: "flagwire set-flag dashboard --user-id 456 --enabled", text: "dashboard is on for user 456 (revision 17)", json: { revision: "17" } },
-  { line: "flagwire evaluate dashboard", text: "on (default)", json: { enabled: true, reason: "EVALUATION_REASON_DEFAULT", revision: "17" } },
+  { line: "flagwire evaluate dashboard", text: "on (default)", json: { enabled: true, reason: "EVALUATION_REASON_DEFAULT", segment: "", revision: "17" } },
   {
     line: "flagwire evaluate dashboard --customer-id 101",
     text: "off (customer override)",
-    json: { enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", revision: "17" },
+    json: { enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", segment: "", revision: "17" },
   },
   {
     line: "flagwire evaluate dashboard --user-id 456",
     text: "on (user override)",
-    json: { enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", revision: "17" },
+    json: { enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", segment: "", revision: "17" },
   },
   {
     line: "flagwire evaluate dashboard --customer-id 101 --user-id 456",
     text: "on (user override)",
-    json: { enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", revision: "17" },
+    json: { enabled: true, reason: "EVALUATION_REASON_USER_OVERRIDE", segment: "", revision: "17" },
   },
   { line: "flagwire clear-flag dashboard --user-id 456", text: "dashboard has no override for user 456 (revision 18)", json: { revision: "18" } },
   {
     line: "flagwire evaluate dashboard --user-id 456",
     text: "off (customer override)",
-    json: { enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", revision: "18" },
+    json: { enabled: false, reason: "EVALUATION_REASON_CUSTOMER_OVERRIDE", segment: "", revision: "18" },
   },
   { line: "flagwire list-features 101", text: "no features are on for customer 101", json: list("features", [], 18) },
   { line: "flagwire list-features 202", text: "dashboard", json: list("features", ["dashboard"], 18) },
