@@ -19,6 +19,7 @@ const feature = (name: string, enabled: boolean, customerOverrideCount = 0, user
   segmentRules: [],
 });
 const list = (field: string, items: unknown[], revision: number) => ({ [field]: items, nextPageToken: "", revision: String(revision) });
+const history = (changes: unknown[], revision: number) => ({ ...list("changes", changes, revision), prunedThroughRevision: "0" });
 const change = (revision: number, kind: string, fields: Record<string, unknown>) => ({
   revision: String(revision),
   time,
@@ -156,7 +157,7 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
       "REVISION  TIME                  ACTOR  KIND              FEATURE    TARGET    VALUE",
       `18        ${T}  ops    override-cleared  dashboard  user:456`,
     ].join("\n"),
-    json: list("changes", [change(18, "OVERRIDE_CLEARED", { feature: "dashboard", target: { userId: "456" } })], 19),
+    json: history([change(18, "OVERRIDE_CLEARED", { feature: "dashboard", target: { userId: "456" } })], 19),
   },
   {
     line: "flagwire history --limit 2",
@@ -165,8 +166,7 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
       `18        ${T}  ops    override-cleared     dashboard  user:456`,
       `19        ${T}  ops    feature-enabled-set  dashboard  -         off`,
     ].join("\n"),
-    json: list(
-      "changes",
+    json: history(
       [
         change(18, "OVERRIDE_CLEARED", { feature: "dashboard", target: { userId: "456" } }),
         change(19, "FEATURE_ENABLED_SET", { feature: "dashboard", enabled: false }),
@@ -177,8 +177,7 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
   {
     line: "flagwire history",
     text: HISTORY.join("\n"),
-    json: list(
-      "changes",
+    json: history(
       [
         change(1, "FEATURE_CREATED", { feature: "dashboard", enabled: true }),
         change(2, "FEATURE_DELETED", { feature: "dashboard" }),
