@@ -10,7 +10,7 @@ import {
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { createFlagService } from "./flag-service.js";
-import { createGrpcService } from "./grpc/create-grpc-service.js";
+import { createGrpcService, type GrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
@@ -38,6 +38,11 @@ export interface ServerOptions {
   shutdownDelayMs?: number;
   /** Changes a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
+  /**
+   * More services for the gRPC listener, served by the same grpc-js server as FeatureFlagService. Only the
+   * benchmarks use it, to measure an echo RPC on the very same stack as the baseline of `Evaluate`.
+   */
+  extraGrpcServices?: GrpcService[];
 }
 
 /** A running flagwire server. */
@@ -95,6 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           interceptService(ServerReflectionV1alpha, reflection.v1alpha, { logger }),
           grpcOptions,
         ),
+        ...(options.extraGrpcServices ?? []),
       ],
     });
     http = await listenHttp({
