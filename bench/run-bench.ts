@@ -13,10 +13,11 @@ import { datasetFile, freshDataset, LARGE_DATASET, SMALL_DATASET } from "./lib/d
 import type { FigureResult, RunContext } from "./lib/figure.js";
 import { machineLine, noiseWarning } from "./lib/machine.js";
 import { renderReport, spliceReport } from "./lib/report.js";
-import { ensureTools, planCores } from "./lib/tools.js";
+import { ensureTools, pinSelf, planCores } from "./lib/tools.js";
 import { coldStartFigure, firstEvaluateMs } from "./figures/cold-start.js";
 import { evaluateAllFigure } from "./figures/evaluate-all.js";
-import { evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
+import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
+import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
 import { inProcessFigure } from "./figures/in-process.js";
 import { listPagesFigure } from "./figures/list-pages.js";
 import { setOverrideFigure } from "./figures/set-override.js";
@@ -33,6 +34,7 @@ const ctx: RunContext = {
   log: (line) => console.log(line),
 };
 ensureTools(ctx.log);
+pinSelf(ctx.cores.load);
 const work = mkdtempSync(join(tmpdir(), "flagwire-bench-"));
 const figures: FigureResult[] = [];
 try {
@@ -48,17 +50,19 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
   if (wants(args, 1) || wants(args, 2) || wants(args, 4) || wants(args, 8)) {
     freshDataset(smallDb, SMALL_DATASET);
     await withServer(smallDb, async (server) => {
-      ctx.log("figure 1: Evaluate vs echo");
-      small = await measureEvaluateVsEcho(ctx, server.grpcUrl, evaluateTarget(SMALL_DATASET));
-      if (wants(args, 1)) out.push(figure1(small));
-      const echoRps = small[0]?.echo.rps as number;
+      if (wants(args, 1) || wants(args, 2)) {
+        ctx.log("figure 1: Evaluate vs echo");
+        small = await measureEvaluateVsEcho(ctx, server, evaluateTarget(SMALL_DATASET));
+        if (wants(args, 1)) out.push(figure1(small));
+      }
       if (wants(args, 8)) {
         ctx.log("figure 8: EvaluateAll vs echo");
-        out.push(await evaluateAllFigure(ctx, server.grpcUrl, SMALL_DATASET));
+        out.push(await evaluateAllFigure(ctx, server, SMALL_DATASET));
       }
       if (wants(args, 4)) {
         ctx.log("figure 4: SetOverride, 50 writers");
-        out.push(await setOverrideFigure(ctx, server.grpcUrl, SMALL_DATASET, echoRps));
+        const echoRps = small?.[0]?.echo.rps ?? (await echoAlone(server));
+        out.push(await setOverrideFigure(ctx, server, SMALL_DATASET, echoRps));
       }
     });
   }
@@ -77,7 +81,7 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
       if (wants(args, 6)) out.push(coldStartFigure(server, servingMs, await server.stats(false), large.generatedMs));
       if (wants(args, 2) && small) {
         ctx.log("figure 2: Evaluate on the large data set");
-        out.push(figure2(small, await measureEvaluateVsEcho(ctx, server.grpcUrl, evaluateTarget(LARGE_DATASET))));
+        out.push(figure2(small, await measureEvaluateVsEcho(ctx, server, evaluateTarget(LARGE_DATASET))));
       }
       if (wants(args, 7)) {
         ctx.log("figure 7: ListCustomersWithFeature pages");
@@ -92,8 +96,15 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
   out.sort((a, b) => a.figure - b.figure);
 }
 
+/** Figure 1's echo at its first load shape, for figure 4 when figure 1 does not run. */
+async function echoAlone(server: BenchServer): Promise<number> {
+  const [echo] = await loadTargets(ctx, server, LOAD_SHAPES[0] as LoadShape, [echoTarget(evaluateTarget(SMALL_DATASET))]);
+  return (echo as LoadFigures).rps;
+}
+
 async function withServer(dbPath: string, fn: (server: BenchServer) => Promise<void>): Promise<void> {
   const server = await startBenchServer({ dbPath, cores: ctx.cores.server, logLevel: ctx.logLevel, profileDir: ctx.profileDir });
+  ctx.log(`server pid ${server.pid} on ${dbPath}: listening after ${(server.readyMs / 1000).toFixed(2)} s`);
   try {
     await fn(server);
   } finally {
@@ -112,7 +123,7 @@ function writeReport(args: BenchArgs, figures: FigureResult[]): void {
       date: new Date().toISOString(),
       noise,
       durationS: (performance.now() - started) / 1000,
-      server: `server pinned to core ${ctx.cores.server}, load generators to core ${ctx.cores.load} (taskset); server log level ${ctx.logLevel}`,
+      server: `server pinned to core ${ctx.cores.server}; h2load, the Node load generators and subscriber processes to core ${ctx.cores.load} (taskset); server log level ${ctx.logLevel}`,
     },
     figures,
   );

@@ -19,6 +19,7 @@ export interface H2loadOptions {
   connections: number;
   /** `-m`: concurrent streams per connection. */
   streams: number;
+  /** Seconds of warm-up before the measured duration; 0 for none. */
   warmUpSeconds: number;
   durationSeconds: number;
   /** Cores to pin h2load to. */
@@ -34,7 +35,7 @@ export interface H2loadRun {
 
 /**
  * Runs h2load against a unary gRPC method: POST of `frame` with gRPC's headers, one native thread (it is
- * pinned to one core), timing-based with a warm-up. Throws when any request failed at the HTTP/2 level.
+ * pinned to one core), timing-based. Throws when any request failed at the HTTP/2 level.
  */
 export async function runH2load(options: H2loadOptions): Promise<H2loadRun> {
   const dir = mkdtempSync(join(tmpdir(), "flagwire-h2load-"));
@@ -47,7 +48,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadRun> {
       "-c", String(options.connections),
       "-m", String(options.streams),
       "-D", String(options.durationSeconds),
-      `--warm-up-time=${options.warmUpSeconds}`,
+      ...(options.warmUpSeconds > 0 ? [`--warm-up-time=${options.warmUpSeconds}`] : []),
       "-d", bodyFile,
       "-H", "content-type: application/grpc",
       "-H", "te: trailers",
@@ -63,7 +64,8 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadRun> {
     return {
       summary,
       latencyUs: summarizeLatencies(parseH2loadLog(readFileSync(logFile, "utf8"))),
-      command: [command, ...argv].map(shellQuote).join(" ").replaceAll(dir, "$TMP"),
+      // The port changes from run to run; $TMP/request.bin holds the framed request.
+      command: [command, ...argv].map(shellQuote).join(" ").replaceAll(dir, "$TMP").replace(/127\.0\.0\.1:\d+/, "127.0.0.1:$PORT"),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

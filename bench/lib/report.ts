@@ -40,7 +40,7 @@ export function renderReport(run: RunInfo, figures: FigureResult[]): string {
     lines.push("", `### ${figure.figure}. ${figure.title}`, "");
     for (const note of figure.notes) lines.push(`- ${note}`);
     if (figure.commands.length > 0) {
-      lines.push("", "```sh", ...figure.commands, "```");
+      lines.push("", "```sh", ...new Set(figure.commands), "```");
     }
   }
   lines.push("", END_MARKER);

@@ -37,3 +37,11 @@ export function planCores(cpuCount: number): CorePlan {
 export function pinned(cores: string, argv: string[]): [string, string[]] {
   return ["taskset", ["-c", cores, ...argv]];
 }
+
+/**
+ * Pins this process (all its threads) to `cores`: the orchestrator runs some load generators itself (figure 4's
+ * writers, figure 7's calls), and they must stay off the server's core.
+ */
+export function pinSelf(cores: string): void {
+  execFileSync("taskset", ["-a", "-p", "-c", cores, String(process.pid)], { stdio: "ignore" });
+}

@@ -21,6 +21,8 @@ export interface UnaryLoadResult {
   rps: number;
   ok: number;
   failed: number;
+  /** Calls made in all, warm-up included. */
+  calls: number;
   /** Latencies of the OK calls of the measured window, in µs. */
   latenciesUs: number[];
   /** The first failure, as `status: message`. */
@@ -37,7 +39,7 @@ export async function runUnaryLoad(options: UnaryLoadOptions): Promise<UnaryLoad
   let k = 0;
   let measuring = false;
   let stopping = false;
-  const result: UnaryLoadResult = { rps: 0, ok: 0, failed: 0, latenciesUs: [] };
+  const result: UnaryLoadResult = { rps: 0, ok: 0, failed: 0, calls: 0, latenciesUs: [] };
   const caller = async (session: http2.ClientHttp2Session) => {
     while (!stopping) {
       const started = performance.now();
@@ -63,6 +65,7 @@ export async function runUnaryLoad(options: UnaryLoadOptions): Promise<UnaryLoad
   await Promise.all(callers);
   for (const session of sessions) session.close();
   result.rps = (result.ok / windowMs) * 1000;
+  result.calls = k;
   return result;
 }
 
