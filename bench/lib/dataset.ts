@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ChangeData } from "../../src/domain/change.js";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 
 /**
  * The shape of a benchmark data set. Ids are zero-padded so that key order is numeric order and every data set
@@ -122,18 +123,31 @@ export function writeDataset(path: string, shape: DatasetShape): number {
   return count;
 }
 
+/** A short hash of the store's code: a cached file written by another version of the store is not reused. */
+function storeVersion(): string {
+  const hash = createHash("sha256");
+  for (const file of ["sqlite-store.js", "migrations.js"]) {
+    hash.update(readFileSync(fileURLToPath(new URL(`../../src/store/sqlite/${file}`, import.meta.url))));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
 /**
- * The path of a data set file, generated on first use and then reused from the temp dir (keyed by shape,
- * generator version and schema version) across runs; `fresh` always writes a new copy at `freshPath`.
+ * The path of a data set file, generated on first use and then reused from the temp dir across runs; the
+ * file name holds the shape, the generator's version and a hash of the store's code.
  */
 export function datasetFile(shape: DatasetShape, log: (line: string) => void): { path: string; generatedMs: number | null } {
   const dir = join(tmpdir(), "flagwire-bench-cache");
   mkdirSync(dir, { recursive: true });
   const key = `${shape.features}f-${shape.customers}c-${shape.usersPerCustomer}upc-${shape.customerOverrides}co-${shape.userOverrides}uo`;
-  const path = join(dir, `dataset-${key}-g${GENERATOR_VERSION}-s${MIGRATIONS.length}.db`);
+  const path = join(dir, `dataset-${key}-g${GENERATOR_VERSION}-${storeVersion()}.db`);
   if (existsSync(path)) {
     log(`reusing cached data set ${path}`);
     return { path, generatedMs: null };
+  }
+  // Files of the same shape written by an older generator or store are stale: 400 MB each, so remove them.
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(`dataset-${key}-`) && join(dir, name) !== path) rmSync(join(dir, name), { force: true });
   }
   const partial = `${path}.partial`;
   for (const suffix of ["", "-wal", "-shm"]) rmSync(partial + suffix, { force: true });
