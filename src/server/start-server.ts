@@ -17,7 +17,7 @@ import { openSqliteTokenStore } from "../store/sqlite/sqlite-token-store.js";
 import { createCallGuard } from "./auth/create-call-guard.js";
 import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./flag-service.js";
-import { createGrpcService } from "./grpc/create-grpc-service.js";
+import { createGrpcService, type GrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
@@ -64,6 +64,11 @@ export interface ServerOptions {
   insecure?: boolean;
   /** Make health and/or reflection need a reader token too; both are open by default. */
   protect?: ProtectedInfrastructure;
+  /**
+   * More services for the gRPC listener, served by the same grpc-js server as FeatureFlagService. Only the
+   * benchmarks use it, to measure an echo RPC on the very same stack as the baseline of `Evaluate`.
+   */
+  extraGrpcServices?: GrpcService[];
 }
 
 /** A running flagwire server. */
@@ -160,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         createGrpcService(Health, interceptService(Health, health.impl, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1alpha, interceptService(ServerReflectionV1alpha, reflection.v1alpha, intercept), grpcOptions),
+        ...(options.extraGrpcServices ?? []),
       ],
     });
     http = await listenHttp({

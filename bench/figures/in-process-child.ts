@@ -1,0 +1,77 @@
+/**
+ * Figure 3's measurement, in a process of its own pinned to one core: ns per evaluation of a customer-list rule
+ * by flagwire's engine snapshot and by @openfeature/flagd-core, alternately, round after round.
+ *
+ * argv: <rounds> <calls per round>
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FlagdCore } from "@openfeature/flagd-core";
+import { createFlagEngine } from "../../src/engine/flag-engine.js";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { ids } from "../lib/dataset.js";
+import { median } from "../lib/stats.js";
+import type { InProcessResult } from "./in-process-protocol.js";
+
+const [roundsArg = "5", callsArg = "1000000"] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const calls = Number(callsArg);
+
+/** The rule both sides evaluate: `dashboard` is off, except for the customers on the list. */
+const FEATURE = "dashboard";
+const LISTED = Array.from({ length: 10 }, (_, i) => ids.customer(i * 7));
+const CUSTOMERS = 1000;
+// Half the calls hit a listed customer, half one that is not listed: both branches of the rule are exercised.
+const CONTEXTS = [{ customerId: LISTED[3] as string }, { customerId: ids.customer(500) }];
+
+const dir = mkdtempSync(join(tmpdir(), "flagwire-bench-inproc-"));
+const engine = createFlagEngine({ store: openSqliteStore({ path: join(dir, "flags.db") }) });
+engine.mutate({ kind: "feature.created", feature: FEATURE, enabled: false, description: "" }, null);
+for (let c = 0; c < CUSTOMERS; c++) engine.mutate({ kind: "customer.created", customerId: ids.customer(c) }, null);
+for (const id of LISTED) engine.mutate({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null);
+
+const flagd = new FlagdCore();
+flagd.setConfigurations(
+  JSON.stringify({
+    flags: {
+      [FEATURE]: {
+        state: "ENABLED",
+        variants: { on: true, off: false },
+        defaultVariant: "off",
+        targeting: { if: [{ in: [{ var: "customerId" }, LISTED] }, "on", "off"] },
+      },
+    },
+  }),
+);
+
+/** Each candidate answers whether the feature is on for the i-th context. */
+const candidates: Record<string, (i: number) => boolean> = {
+  engine: (i) => engine.evaluate(FEATURE, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]).enabled,
+  flagd: (i) => flagd.resolveBooleanEvaluation(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]).value,
+};
+
+// Both must agree before their speeds mean anything.
+for (const [name, evaluate] of Object.entries(candidates)) {
+  if (evaluate(0) !== true || evaluate(1) !== false) throw new Error(`${name} does not evaluate the rule as expected`);
+}
+
+const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]));
+let checksum = 0;
+for (let round = 0; round < rounds; round++) {
+  for (const [name, evaluate] of Object.entries(candidates)) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) if (evaluate(i)) checksum++;
+    samples[name]?.push(Number(process.hrtime.bigint() - started) / calls);
+  }
+}
+engine.close();
+rmSync(dir, { recursive: true, force: true });
+const result: InProcessResult = {
+  type: "result",
+  nsPerCall: Object.fromEntries(Object.entries(samples).map(([name, ns]) => [name, median(ns)])),
+  samples,
+  checksum,
+  listSize: LISTED.length,
+};
+process.send?.(result);

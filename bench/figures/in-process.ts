@@ -1,0 +1,31 @@
+import { fmt, type FigureResult, type RunContext } from "../lib/figure.js";
+import { exited, forkPinned, nextMessage } from "../lib/fork-pinned.js";
+import type { InProcessResult } from "./in-process-protocol.js";
+
+/** Figure 3: in-process evaluation against @openfeature/flagd-core on an equivalent customer-list rule. */
+export async function inProcessFigure(ctx: RunContext): Promise<FigureResult> {
+  const rounds = ctx.full ? 15 : 5;
+  const calls = ctx.full ? 2_000_000 : 1_000_000;
+  const child = forkPinned("../figures/in-process-child.js", [String(rounds), String(calls)], ctx.cores.server);
+  const result = await nextMessage<InProcessResult>(child, "result", 300_000);
+  await exited(child, 10_000);
+  const engine = result.nsPerCall.engine as number;
+  const flagd = result.nsPerCall.flagd as number;
+  ctx.log(`  engine ${fmt.ns(engine)}, flagd-core ${fmt.ns(flagd)} per call`);
+  const speedup = flagd / engine;
+  const rounded = (ns: number[] | undefined) => (ns ?? []).map((n) => n.toFixed(0)).join(", ");
+  return {
+    figure: 3,
+    title: "In-process evaluation against @openfeature/flagd-core",
+    rows: [
+      { id: "3a", what: "engine snapshot `engine.evaluate()`, ns per call", value: fmt.ns(engine), baseline: `flagd-core ${fmt.ns(flagd)}`, ratio: speedup, target: "≥ 3× faster", pass: speedup >= 3 },
+      { id: "3b", what: "client cache, ns per call", value: "not available", baseline: `flagd-core ${fmt.ns(flagd)}`, ratio: null, target: "≥ 3× faster", pass: null },
+    ],
+    commands: ["npm run bench -- --only 3"],
+    notes: [
+      `The rule: feature off, on for a list of ${result.listSize} customer ids (flagwire: ${result.listSize} customer overrides among 1,000 customers; flagd: \`{"if": [{"in": [{"var": "customerId"}, [ids]]}, "on", "off"]}\`). Calls alternate a listed and an unlisted customer; context objects are made once.`,
+      `Medians of ${rounds} rounds of ${calls.toLocaleString("en")} calls, candidates alternating each round, in a child process pinned to core ${ctx.cores.server}. Rounds (ns): engine ${rounded(result.samples.engine)}; flagd-core ${rounded(result.samples.flagd)}.`,
+      "3b: flagwire has no in-process client cache on this branch yet (src/client only makes RPCs): add it as a candidate in bench/figures/in-process-child.ts when it lands.",
+    ],
+  };
+}
