@@ -85,6 +85,17 @@ export class FlagState {
     this.reindex();
   }
 
+  /** Takes over the whole content of `other` (which must not be used afterwards), e.g. a state reloaded from storage. */
+  adopt(other: FlagState): void {
+    this.clear();
+    for (const [name, feature] of other.features) this.features.set(name, feature);
+    for (const [id, customer] of other.customers) this.customers.set(id, customer);
+    for (const [id, user] of other.users) this.users.set(id, user);
+    for (const [name, segment] of other.segments) this.segments.set(name, segment);
+    this.reindex();
+    this.revision = other.revision;
+  }
+
   /** Rebuilds the sorted indexes after a bulk load that filled the Maps directly. */
   reindex(): void {
     this.featureNames = new SortedIndex(this.features.keys());

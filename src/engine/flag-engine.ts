@@ -14,10 +14,12 @@ import { EvaluationWatch, MAX_WATCHED_FEATURES, type EvaluationUpdate } from "./
 import { flagQueries } from "./flag-queries.js";
 
 /** The outcome of a write: the committed change, or null when the write changed nothing. */
-export interface MutationResult {
+export interface MutationResult<T = unknown> {
   change: Change | null;
   /** The revision the write produced, or the current one when it changed nothing. */
   revision: number;
+  /** What the write's `view` read of the state right after it (before any later write of its group). */
+  view: T;
 }
 
 /** A page of the change log, and how far back the log still reaches. */
@@ -59,6 +61,24 @@ export interface FlagEngineOptions {
   onPollError?: (err: unknown) => void;
 }
 
+/** The most writes one group commit takes; more wait for the next turn of the event loop. */
+const MAX_GROUP_COMMIT = 1_000;
+
+interface Write {
+  readonly data: ChangeData;
+  readonly actor: string | null;
+  readonly view?: (() => unknown) | undefined;
+}
+
+interface QueuedWrite extends Write {
+  resolve(result: MutationResult): void;
+  reject(error: unknown): void;
+}
+
+function shuttingDown(): DomainError {
+  return new DomainError("UNAVAILABLE", "the server is shutting down: retry against a running server");
+}
+
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
 const REPLAY_BATCH = 500;
 
@@ -71,6 +91,9 @@ export function createFlagEngine(options: FlagEngineOptions) {
   const { store } = options;
   const clock = options.clock ?? Date.now;
   const salt = options.salt ?? (() => randomBytes(8).toString("hex"));
+  // A new feature's salt is drawn here, once: it is then fixed in the change log and never changes.
+  const withSalt = (request: ChangeRequest): ChangeData =>
+    request.kind === "feature.created" ? { ...request, salt: request.salt ?? salt() } : request;
   const state: FlagState = store.loadState();
   const hub = createChangeHub(options.hub);
   let closed = false;
@@ -118,6 +141,62 @@ export function createFlagEngine(options: FlagEngineOptions) {
   }, options.pruneIntervalMs ?? 60_000);
   pruning.unref();
 
+  /**
+   * Commits writes in one transaction, each checked against the state the ones before it left and each in
+   * its own savepoint, then publishes them. Returns each write's result or error, in order; throws (having
+   * changed nothing) when the transaction itself fails.
+   */
+  const commitAll = (writes: readonly Write[]): (MutationResult | Error)[] => {
+    const outcomes: (MutationResult | Error)[] = [];
+    const committed: Change[] = [];
+    try {
+      store.write((writer) => {
+        catchUp();
+        for (const write of writes) {
+          try {
+            const planned = planChange(state, write.data);
+            if (planned === null) {
+              outcomes.push({ change: null, revision: state.revision, view: write.view?.() });
+              continue;
+            }
+            const change = writer.append(planned, write.actor, clock());
+            // Applied before the commit, so that the next write of the group is checked against it.
+            state.apply(change);
+            committed.push(change);
+            outcomes.push({ change, revision: change.revision, view: write.view?.() });
+          } catch (err) {
+            outcomes.push(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+      });
+    } catch (err) {
+      // The commit failed: what was applied ahead of it never happened. Back to what storage holds.
+      if (committed.length > 0) state.adopt(store.loadState());
+      throw err;
+    }
+    for (const change of committed) hub.publish({ type: "change", change });
+    return outcomes;
+  };
+
+  let queue: QueuedWrite[] = [];
+  const flushQueue = (): void => {
+    const batch = queue.splice(0, MAX_GROUP_COMMIT);
+    if (queue.length > 0) setImmediate(flushQueue);
+    let outcomes: (MutationResult | Error)[];
+    try {
+      if (closed) throw shuttingDown();
+      outcomes = commitAll(batch);
+    } catch (err) {
+      for (const write of batch) write.reject(err);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i] as MutationResult | Error;
+      if (outcome instanceof Error) write.reject(outcome);
+      else write.resolve(outcome);
+    });
+  };
+
   const engine = {
     ...flagQueriesBound(state),
 
@@ -133,21 +212,28 @@ export function createFlagEngine(options: FlagEngineOptions) {
 
     /**
      * Checks a write against the snapshot and commits it with its change row, in one write transaction
-     * (so another process cannot slip a change in between), then applies and publishes it.
+     * (so another process cannot slip a change in between), then applies and publishes it. Synchronous:
+     * for tools and tests; the service uses {@link submit}.
      */
     mutate(request: ChangeRequest, actor: string | null): MutationResult {
-      if (closed) throw new DomainError("UNAVAILABLE", "the server is shutting down: retry against a running server");
-      // A new feature's salt is drawn here, once: it is then fixed in the change log and never changes.
-      const data: ChangeData = request.kind === "feature.created" ? { ...request, salt: request.salt ?? salt() } : request;
-      const change = store.write((writer) => {
-        catchUp();
-        const planned = planChange(state, data);
-        return planned === null ? null : writer.append(planned, actor, clock());
+      if (closed) throw shuttingDown();
+      const [outcome] = commitAll([{ data: withSalt(request), actor }]);
+      if (outcome instanceof Error) throw outcome;
+      return outcome as MutationResult;
+    },
+
+    /**
+     * Like {@link mutate}, but group-committed: the writes submitted in one turn of the event loop share one
+     * transaction, so one fsync acknowledges them all. Each is still checked against the state the writes
+     * before it left, succeeds or fails on its own, and resolves only once it is on disk. `view` reads
+     * what the response needs from the state right after this write, before later writes of its group.
+     */
+    submit<T = undefined>(request: ChangeRequest, actor: string | null, view?: () => T): Promise<MutationResult<T>> {
+      if (closed) return Promise.reject(shuttingDown());
+      return new Promise<MutationResult<T>>((resolve, reject) => {
+        queue.push({ data: withSalt(request), actor, view, resolve: resolve as (result: MutationResult) => void, reject });
+        if (queue.length === 1) setImmediate(flushQueue);
       });
-      if (change === null) return { change: null, revision: state.revision };
-      state.apply(change);
-      hub.publish({ type: "change", change });
-      return { change, revision: change.revision };
     },
 
     /** Pages through the change log after `sinceRevision` (read from the store: history is not kept in memory). */
@@ -254,9 +340,10 @@ export function createFlagEngine(options: FlagEngineOptions) {
       hub.close(watchesEnded);
     },
 
-    /** Ends watch streams, refuses further writes, and closes the store. */
+    /** Ends watch streams, commits the writes already submitted, refuses further ones, and closes the store. */
     close(): void {
       if (closed) return;
+      while (queue.length > 0) flushQueue();
       engine.endWatches();
       closed = true;
       clearInterval(poll);

@@ -34,7 +34,7 @@ import {
 export type FlagServiceEngine = Pick<
   FlagEngine,
   | "revision"
-  | "mutate"
+  | "submit"
   | "getFeature"
   | "getCustomer"
   | "getUser"
@@ -125,12 +125,13 @@ function sharedHeartbeat(event: Heartbeat): ProtoHeartbeat {
  */
 export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof FeatureFlagService> {
   return {
-    createFeature(req, ctx) {
-      const { revision } = engine.mutate(
+    async createFeature(req, ctx) {
+      const { revision, view } = await engine.submit(
         { kind: "feature.created", feature: req.name, enabled: req.enabled, description: req.description },
         actorOf(ctx),
+        () => featureToProto(engine.getFeature(req.name)),
       );
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(revision) };
+      return { feature: view, revision: revisionToProto(revision) };
     },
     getFeature(req) {
       return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(engine.revision) };
@@ -139,53 +140,60 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
       return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    renameFeature(req, ctx) {
-      const { revision } = engine.mutate({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.newName)), revision: revisionToProto(revision) };
+    async renameFeature(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx), () =>
+        featureToProto(engine.getFeature(req.newName)),
+      );
+      return { feature: view, revision: revisionToProto(revision) };
     },
-    deleteFeature(req, ctx) {
-      return written(engine.mutate({ kind: "feature.deleted", feature: req.name }, actorOf(ctx)));
+    async deleteFeature(req, ctx) {
+      return written(await engine.submit({ kind: "feature.deleted", feature: req.name }, actorOf(ctx)));
     },
-    setFeatureEnabled(req, ctx) {
-      const { revision } = engine.mutate({ kind: "feature.enabled_set", feature: req.name, enabled: req.enabled }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(revision) };
+    async setFeatureEnabled(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "feature.enabled_set", feature: req.name, enabled: req.enabled }, actorOf(ctx), () =>
+        featureToProto(engine.getFeature(req.name)),
+      );
+      return { feature: view, revision: revisionToProto(revision) };
     },
-    createCustomer(req, ctx) {
-      const { revision } = engine.mutate({ kind: "customer.created", customerId: req.id }, actorOf(ctx));
-      return { customer: customerToProto(engine.getCustomer(req.id)), revision: revisionToProto(revision) };
+    async createCustomer(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "customer.created", customerId: req.id }, actorOf(ctx), () =>
+        customerToProto(engine.getCustomer(req.id)),
+      );
+      return { customer: view, revision: revisionToProto(revision) };
     },
-    deleteCustomer(req, ctx) {
-      return written(engine.mutate({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
+    async deleteCustomer(req, ctx) {
+      return written(await engine.submit({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
     },
     listCustomers(req) {
       const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken));
       return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    createUser(req, ctx) {
-      const { revision } = engine.mutate(
+    async createUser(req, ctx) {
+      const { revision, view } = await engine.submit(
         { kind: "user.created", userId: req.id, customerId: req.customerId === "" ? null : req.customerId },
         actorOf(ctx),
+        () => userToProto(engine.getUser(req.id)),
       );
-      return { user: userToProto(engine.getUser(req.id)), revision: revisionToProto(revision) };
+      return { user: view, revision: revisionToProto(revision) };
     },
-    deleteUser(req, ctx) {
-      return written(engine.mutate({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
+    async deleteUser(req, ctx) {
+      return written(await engine.submit({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
     },
     listUsers(req) {
       const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken));
       return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    setOverride(req, ctx) {
+    async setOverride(req, ctx) {
       return written(
-        engine.mutate(
+        await engine.submit(
           { kind: "override.set", feature: req.feature, target: targetFromProto(req.target), enabled: req.enabled },
           actorOf(ctx),
         ),
       );
     },
-    clearOverride(req, ctx) {
+    async clearOverride(req, ctx) {
       return written(
-        engine.mutate({ kind: "override.cleared", feature: req.feature, target: targetFromProto(req.target) }, actorOf(ctx)),
+        await engine.submit({ kind: "override.cleared", feature: req.feature, target: targetFromProto(req.target) }, actorOf(ctx)),
       );
     },
     evaluate(req) {
@@ -202,18 +210,18 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const page = engine.listFeaturesForCustomer(req.customerId, toPageRequest("features-for-customer", req.pageSize, req.pageToken));
       return { features: page.items, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    setRollout(req, ctx) {
+    async setRollout(req, ctx) {
       const rollout = rolloutFromProto(req.rollout);
-      const { revision } = engine.mutate({ kind: "rollout.set", feature: req.feature, rollout }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.feature)), revision: revisionToProto(revision) };
+      const { revision, view } = await engine.submit({ kind: "rollout.set", feature: req.feature, rollout }, actorOf(ctx), () => featureToProto(engine.getFeature(req.feature)));
+      return { feature: view, revision: revisionToProto(revision) };
     },
-    clearRollout(req, ctx) {
-      const { revision } = engine.mutate({ kind: "rollout.cleared", feature: req.feature }, actorOf(ctx));
-      return { feature: featureToProto(engine.getFeature(req.feature)), revision: revisionToProto(revision) };
+    async clearRollout(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "rollout.cleared", feature: req.feature }, actorOf(ctx), () => featureToProto(engine.getFeature(req.feature)));
+      return { feature: view, revision: revisionToProto(revision) };
     },
-    createSegment(req, ctx) {
-      const { revision } = engine.mutate({ kind: "segment.created", segment: req.name }, actorOf(ctx));
-      return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(revision) };
+    async createSegment(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "segment.created", segment: req.name }, actorOf(ctx), () => segmentToProto(engine.getSegment(req.name)));
+      return { segment: view, revision: revisionToProto(revision) };
     },
     getSegment(req) {
       return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(engine.revision) };
@@ -222,32 +230,32 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const page = engine.listSegments(toPageRequest("segments", req.pageSize, req.pageToken));
       return { segments: page.items.map(segmentToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    renameSegment(req, ctx) {
-      const { revision } = engine.mutate({ kind: "segment.renamed", segment: req.name, newName: req.newName }, actorOf(ctx));
-      return { segment: segmentToProto(engine.getSegment(req.newName)), revision: revisionToProto(revision) };
+    async renameSegment(req, ctx) {
+      const { revision, view } = await engine.submit({ kind: "segment.renamed", segment: req.name, newName: req.newName }, actorOf(ctx), () => segmentToProto(engine.getSegment(req.newName)));
+      return { segment: view, revision: revisionToProto(revision) };
     },
-    deleteSegment(req, ctx) {
-      return written(engine.mutate({ kind: "segment.deleted", segment: req.name }, actorOf(ctx)));
+    async deleteSegment(req, ctx) {
+      return written(await engine.submit({ kind: "segment.deleted", segment: req.name }, actorOf(ctx)));
     },
-    addSegmentMembers(req, ctx) {
+    async addSegmentMembers(req, ctx) {
       const { segment, customerIds, userIds } = req;
-      return written(engine.mutate({ kind: "segment.members_added", segment, customerIds, userIds }, actorOf(ctx)));
+      return written(await engine.submit({ kind: "segment.members_added", segment, customerIds, userIds }, actorOf(ctx)));
     },
-    removeSegmentMembers(req, ctx) {
+    async removeSegmentMembers(req, ctx) {
       const { segment, customerIds, userIds } = req;
-      return written(engine.mutate({ kind: "segment.members_removed", segment, customerIds, userIds }, actorOf(ctx)));
+      return written(await engine.submit({ kind: "segment.members_removed", segment, customerIds, userIds }, actorOf(ctx)));
     },
     listSegmentMembers(req) {
       const page = engine.listSegmentMembers(req.segment, toPageRequest("segment-members", req.pageSize, req.pageToken));
       const members = page.items.map((member) => ({ kind: targetToProto(member) }));
       return { members, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
-    setSegmentRule(req, ctx) {
+    async setSegmentRule(req, ctx) {
       const { feature, segment, enabled } = req;
-      return written(engine.mutate({ kind: "segment_rule.set", feature, segment, enabled }, actorOf(ctx)));
+      return written(await engine.submit({ kind: "segment_rule.set", feature, segment, enabled }, actorOf(ctx)));
     },
-    clearSegmentRule(req, ctx) {
-      return written(engine.mutate({ kind: "segment_rule.cleared", feature: req.feature, segment: req.segment }, actorOf(ctx)));
+    async clearSegmentRule(req, ctx) {
+      return written(await engine.submit({ kind: "segment_rule.cleared", feature: req.feature, segment: req.segment }, actorOf(ctx)));
     },
     evaluateAll(req) {
       const all = engine.evaluateAll({ customerId: req.customerId, userId: req.userId });

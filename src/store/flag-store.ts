@@ -26,7 +26,10 @@ export interface RetentionPolicy {
 
 /** Writes inside a {@link FlagStore.write} transaction. */
 export interface ChangeWriter {
-  /** Applies `data` to the stored data and appends its change-log row; both commit with the transaction. */
+  /**
+   * Applies `data` to the stored data and appends its change-log row; both commit with the transaction.
+   * When it throws, it has written nothing: the transaction's other changes stand.
+   */
   append(data: ChangeData, actor: string | null, at: number): Change;
 }
 

@@ -21,7 +21,8 @@ export function picture(state: FlagState) {
     segments: sorted(state.segments).map(([name, s]) => ({ name, rules: s.ruleFeatures.size })),
     segmentMembers: [...state.segmentMemberships()],
     segmentRules: [...state.segmentRules()],
-    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all, state.segmentNames.all],
+    // Copies: the live indexes change in place.
+    indexes: [state.featureNames.all, state.customerIds.all, state.userIds.all, state.segmentNames.all].map((keys) => [...keys]),
   };
 }
 

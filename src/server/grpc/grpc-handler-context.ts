@@ -5,6 +5,31 @@ import { createContextValues, type ContextValues, type HandlerContext } from "@c
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 
 /**
+ * The calls to abort at shutdown, per shutdown signal. One listener on the signal, not one per call: adding
+ * a listener to an EventTarget costs time in proportion to those already there (10,000 watch streams took
+ * seconds), and a listener per finished call would never be removed.
+ */
+const shutdownFollowers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function followShutdown(shutdown: AbortSignal, controller: AbortController): void {
+  if (shutdown.aborted) {
+    controller.abort(shutdown.reason);
+    return;
+  }
+  let followers = shutdownFollowers.get(shutdown);
+  if (!followers) {
+    const all = new Set<AbortController>();
+    followers = all;
+    shutdownFollowers.set(shutdown, all);
+    shutdown.addEventListener("abort", () => {
+      for (const follower of all) follower.abort(shutdown.reason);
+      all.clear();
+    }, { once: true });
+  }
+  followers.add(controller);
+}
+
+/**
  * A connect `HandlerContext` for a call served by grpc-js.
  *
  * Everything but `method` and `service` is built lazily: the hot path (Evaluate) reads none of it, and
@@ -37,17 +62,17 @@ export class GrpcHandlerContext implements HandlerContext {
       this.abortController = controller;
       if (this.call.cancelled) controller.abort(new Error("call cancelled by the client"));
       else this.call.once("cancelled", () => controller.abort(new Error("call cancelled by the client")));
-      if (this.shutdownSignal) {
-        if (this.shutdownSignal.aborted) controller.abort(this.shutdownSignal.reason);
-        else this.shutdownSignal.addEventListener("abort", () => controller.abort(this.shutdownSignal?.reason), { once: true });
-      }
+      if (this.shutdownSignal) followShutdown(this.shutdownSignal, controller);
     }
     return this.abortController.signal;
   }
 
   /** Ends the context: aborts `signal` so that handler resources are released. */
   done(): void {
-    this.abortController?.abort(new Error("call completed"));
+    const controller = this.abortController;
+    if (!controller) return;
+    if (this.shutdownSignal) shutdownFollowers.get(this.shutdownSignal)?.delete(controller);
+    controller.abort(new Error("call completed"));
   }
 
   timeoutMs(): number | undefined {

@@ -86,14 +86,19 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   let commitTime = 0;
   const now = () => commitTime;
 
+  // Inside the write transaction this runs as a SAVEPOINT: a change that fails halfway leaves nothing behind,
+  // and the other changes of a group commit go on.
+  const appendOne = db.transaction((data: ChangeData, actor: string | null, at: number): Change => {
+    commitTime = at;
+    applyData(data);
+    const target = changeTarget(data);
+    const feature = "feature" in data ? data.feature : null;
+    const info = sql.insertChange.run(at, actor, data.kind, feature, target?.kind ?? null, target?.id ?? null, JSON.stringify(data));
+    return { ...data, revision: Number(info.lastInsertRowid), at, actor };
+  });
   const writer = {
     append(data: ChangeData, actor: string | null, at: number): Change {
-      commitTime = at;
-      applyData(data);
-      const target = changeTarget(data);
-      const feature = "feature" in data ? data.feature : null;
-      const info = sql.insertChange.run(at, actor, data.kind, feature, target?.kind ?? null, target?.id ?? null, JSON.stringify(data));
-      return { ...data, revision: Number(info.lastInsertRowid), at, actor };
+      return appendOne(data, actor, at);
     },
   };
   let dataVersion = reading(() => sql.dataVersion.get() as number);
