@@ -16,7 +16,17 @@ export interface FeatureRecord {
   readonly userOverrides: Map<string, boolean>;
   /** Its rules per segment, keyed by the segment's record so that renaming a segment touches nothing here. */
   readonly segmentRules: Map<SegmentRecord, boolean>;
+  /**
+   * The customers whose override is on, and those whose override is off, in id order: what customer lists page
+   * over instead of scanning every customer. Kept in step with `customerOverrides` by `FlagState.apply` and
+   * rebuilt by `FlagState.reindex` after a bulk load; they hold only customers that have an override.
+   */
+  customersOn: SortedIndex;
+  customersOff: SortedIndex;
 }
+
+/** What a new feature is made from: everything but its overrides, rules and their indexes (it starts with none). */
+export type FeatureFields = Omit<FeatureRecord, "customerOverrides" | "userOverrides" | "segmentRules" | "customersOn" | "customersOff">;
 
 /** A customer and the ids of its users. */
 export interface CustomerRecord {
@@ -96,17 +106,25 @@ export class FlagState {
     this.revision = other.revision;
   }
 
-  /** Rebuilds the sorted indexes after a bulk load that filled the Maps directly. */
+  /** Rebuilds the sorted indexes, each feature's customer override indexes included, after a bulk load that filled the Maps directly. */
   reindex(): void {
     this.featureNames = new SortedIndex(this.features.keys());
     this.customerIds = new SortedIndex(this.customers.keys());
     this.userIds = new SortedIndex(this.users.keys());
     this.segmentNames = new SortedIndex(this.segments.keys());
+    for (const feature of this.features.values()) indexCustomerOverrides(feature);
   }
 
   /** Adds a feature with no overrides or rules to the Map (not the index) and returns it. */
-  addFeature(fields: Omit<FeatureRecord, "customerOverrides" | "userOverrides" | "segmentRules">): FeatureRecord {
-    const feature: FeatureRecord = { ...fields, customerOverrides: new Map(), userOverrides: new Map(), segmentRules: new Map() };
+  addFeature(fields: FeatureFields): FeatureRecord {
+    const feature: FeatureRecord = {
+      ...fields,
+      customerOverrides: new Map(),
+      userOverrides: new Map(),
+      segmentRules: new Map(),
+      customersOn: new SortedIndex(),
+      customersOff: new SortedIndex(),
+    };
     this.features.set(feature.name, feature);
     return feature;
   }
@@ -206,14 +224,14 @@ export class FlagState {
       case "user.deleted":
         this.deleteUser(change.userId);
         break;
-      case "override.set": {
-        const feature = this.features.get(change.feature);
-        if (feature) this.overridesFor(feature, change.target).set(change.target.id, change.enabled);
-        break;
-      }
+      case "override.set":
       case "override.cleared": {
         const feature = this.features.get(change.feature);
-        if (feature) this.overridesFor(feature, change.target).delete(change.target.id);
+        if (!feature) break;
+        const enabled = change.kind === "override.set" ? change.enabled : undefined;
+        if (change.target.kind === "customer") setCustomerOverride(feature, change.target.id, enabled);
+        else if (enabled === undefined) feature.userOverrides.delete(change.target.id);
+        else feature.userOverrides.set(change.target.id, enabled);
         break;
       }
       case "rollout.set":
@@ -281,7 +299,7 @@ export class FlagState {
     const customer = this.customers.get(customerId);
     if (!customer) return;
     for (const userId of customer.userIds) this.deleteUser(userId);
-    for (const feature of this.features.values()) feature.customerOverrides.delete(customerId);
+    for (const feature of this.features.values()) setCustomerOverride(feature, customerId, undefined);
     for (const segment of this.segments.values()) segment.customerIds.delete(customerId);
     this.customers.delete(customerId);
     this.customerIds.delete(customerId);
@@ -296,6 +314,28 @@ export class FlagState {
     this.users.delete(userId);
     this.userIds.delete(userId);
   }
+}
+
+/** Sets (`enabled` given) or clears the override of `feature` for a customer, and moves it between the indexes. */
+function setCustomerOverride(feature: FeatureRecord, customerId: string, enabled: boolean | undefined): void {
+  const current = feature.customerOverrides.get(customerId);
+  if (current === enabled) return;
+  if (current !== undefined) (current ? feature.customersOn : feature.customersOff).delete(customerId);
+  if (enabled === undefined) {
+    feature.customerOverrides.delete(customerId);
+  } else {
+    feature.customerOverrides.set(customerId, enabled);
+    (enabled ? feature.customersOn : feature.customersOff).insert(customerId);
+  }
+}
+
+/** Builds a feature's customer override indexes from its overrides (one sort each). */
+function indexCustomerOverrides(feature: FeatureRecord): void {
+  const on: string[] = [];
+  const off: string[] = [];
+  for (const [id, enabled] of feature.customerOverrides) (enabled ? on : off).push(id);
+  feature.customersOn = new SortedIndex(on);
+  feature.customersOff = new SortedIndex(off);
 }
 
 function updateSet(set: Set<string>, ids: readonly string[], add: boolean): void {

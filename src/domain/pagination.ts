@@ -59,27 +59,29 @@ function decodePageToken(list: string, token: string): string | undefined {
 
 /**
  * Pages through sorted keys, starting after `request.after` (found by binary search), keeping those that `accept`.
- * Scans only as far as it needs to fill the page, plus a look-ahead to the next accepted key (so the last
- * page has no next token); with a selective filter that look-ahead can reach the end of the keys.
+ * It stops at the first accepted key past a full page: that key only tells that a next page exists (so the last
+ * page is never empty). With no filter a page is a slice: O(log n + page). With one, the cost is the keys it
+ * looks at: the page's accepted keys plus the rejected ones between them, and, when no accepted key is left
+ * after a full page, the rest of the keys (only the end can tell that none is left).
  */
-export function pageOfKeys(
-  list: string,
-  keys: readonly string[],
-  request: PageRequest,
-  accept: (key: string) => boolean = () => true,
-): Page<string> {
-  const items: string[] = [];
-  let i = request.after === undefined ? 0 : upperBound(keys, request.after);
-  for (; i < keys.length && items.length < request.size; i++) {
-    const key = keys[i] as string;
-    if (accept(key)) items.push(key);
-  }
-  // Another page exists only if some later key would be accepted; look ahead to avoid an empty last page.
-  let more = false;
-  for (let j = i; j < keys.length; j++) {
-    if (accept(keys[j] as string)) {
-      more = true;
-      break;
+export function pageOfKeys(list: string, keys: readonly string[], request: PageRequest, accept?: (key: string) => boolean): Page<string> {
+  const start = request.after === undefined ? 0 : upperBound(keys, request.after);
+  let items: string[];
+  let more: boolean;
+  if (accept === undefined) {
+    items = keys.slice(start, start + request.size);
+    more = start + request.size < keys.length;
+  } else {
+    items = [];
+    more = false;
+    for (let i = start; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (!accept(key)) continue;
+      if (items.length === request.size) {
+        more = true;
+        break;
+      }
+      items.push(key);
     }
   }
   const last = items[items.length - 1];

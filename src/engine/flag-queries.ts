@@ -24,7 +24,8 @@ export type CustomerFeatureFilter = "enabled" | "explicitly_enabled" | "explicit
 
 /**
  * Read queries over the in-memory state; nothing here touches SQL. Each list pages over a sorted index,
- * so finding where a page starts is O(log n); filtered lists then scan until the page is full.
+ * so finding where a page starts is O(log n); filtered lists then scan until the page is full and one more
+ * match shows that a next page exists.
  */
 export const flagQueries = {
   getFeature(state: FlagState, name: string): FeatureRecord {
@@ -115,22 +116,19 @@ export const flagQueries = {
     return records(pageOfKeys("users", ids, page), state.users);
   },
 
+  /**
+   * The customers a filter selects for one feature, in id order. The explicit filters, and `enabled` when only
+   * overrides move customers off the global value, page over the feature's override indexes: O(log n + page)
+   * (or page + the "off" overrides skipped, for a globally-on feature). See {@link customersWithFeatureScan}.
+   */
   listCustomersWithFeature(
     state: FlagState,
     featureName: string,
     filter: CustomerFeatureFilter,
     page: PageRequest,
   ): Page<string> {
-    const feature = requireFeature(state, featureName);
-    const keys = state.customerIds;
-    const overrides = feature.customerOverrides;
-    const accept =
-      filter === "enabled"
-        ? (id: string) => isEnabledForCustomer(feature, id)
-        : filter === "explicitly_enabled"
-          ? (id: string) => overrides.get(id) === true
-          : (id: string) => overrides.get(id) === false;
-    return pageOfKeys("customers-with-feature", keys.all, page, accept);
+    const { keys, accept } = customersWithFeatureScan(state, requireFeature(state, featureName), filter);
+    return pageOfKeys("customers-with-feature", keys, page, accept);
   },
 
   listFeaturesForCustomer(state: FlagState, customerId: string, page: PageRequest): Page<string> {
@@ -141,6 +139,41 @@ export const flagQueries = {
     );
   },
 };
+
+/** Sorted customer ids to page over and the test each must pass; every choice gives the same pages and tokens. */
+interface CustomerScan {
+  keys: readonly string[];
+  accept: (customerId: string) => boolean;
+}
+
+/**
+ * How to list the customers of `filter`. A page token is the last id listed, a position in id order whichever
+ * keys were scanned, so a token made by one scan continues in another when the data changed in between.
+ *
+ * - explicit filters: the feature's index of "on" or "off" overrides;
+ * - `enabled`, when nothing but an override can move a customer off the global value at customer level (no
+ *   segment rule; no rollout, or a by-user one, which falls back to the global value for a customer alone; see
+ *   `evaluateForCustomer`): the "on" index if the feature is globally off, else every customer but the "off" ones;
+ * - `enabled` otherwise: every customer, evaluated in order. That cost depends on the data: a page looks at
+ *   customers until it has found one more match than it holds, so a rule that enables few customers (a small
+ *   by-customer rollout, a small segment) makes it scan far, and the last page scans to the end.
+ */
+function customersWithFeatureScan(state: FlagState, feature: FeatureRecord, filter: CustomerFeatureFilter): CustomerScan {
+  // The override indexes hold only existing customers; checking costs one lookup per listed id and keeps lists
+  // exactly "customers that exist" even if a bulk load brought an override for a customer that does not.
+  const exists = (id: string) => state.customers.has(id);
+  if (filter === "explicitly_enabled") return { keys: feature.customersOn.all, accept: exists };
+  if (filter === "explicitly_disabled") return { keys: feature.customersOff.all, accept: exists };
+  if (!onlyOverridesVary(feature)) return { keys: state.customerIds.all, accept: (id) => isEnabledForCustomer(feature, id) };
+  if (!feature.enabled) return { keys: feature.customersOn.all, accept: exists };
+  const overrides = feature.customerOverrides;
+  return { keys: state.customerIds.all, accept: (id) => overrides.get(id) !== false };
+}
+
+/** True when, at customer level, a customer's value is its override if it has one and the global value otherwise. */
+function onlyOverridesVary(feature: FeatureRecord): boolean {
+  return feature.segmentRules.size === 0 && (feature.rollout === null || feature.rollout.stickiness === "user");
+}
 
 function records<T>(page: Page<string>, byKey: Map<string, T>): Page<T> {
   return { items: page.items.map((key) => byKey.get(key) as T), nextPageToken: page.nextPageToken };
