@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createTokenRegistry } from "../src/engine/token-registry.js";
 import { openSqliteTokenStore } from "../src/store/sqlite/sqlite-token-store.js";
 
@@ -33,7 +33,7 @@ describe("token registry on a SQLite file", () => {
     }
   });
 
-  it("sees a token revoked through another connection on the next lookup", () => {
+  it("sees a token revoked through another connection on the next lookup", async () => {
     const path = join(dir, "two-connections.db");
     const [storeA, storeB] = [openSqliteTokenStore({ path }), openSqliteTokenStore({ path })];
     const a = createTokenRegistry({ store: storeA });
@@ -41,7 +41,8 @@ describe("token registry on a SQLite file", () => {
     try {
       expect(b.authenticate(undefined).status).toBe("off");
       const { secret } = a.create("shared", "editor", "cli");
-      expect(b.authenticate(secret).status).toBe("ok");
+      // While no token existed, b looks for the first one on its 50 ms poll, not on every call.
+      await vi.waitFor(() => expect(b.authenticate(secret).status).toBe("ok"), { timeout: 1_000, interval: 10 });
       const signal = b.revocationSignal(b.list()[0]?.hash as string);
       a.revoke("shared", "cli");
       expect(b.authenticate(secret)).toMatchObject({ status: "revoked" });

@@ -21,6 +21,9 @@ const server = await startServer({
   httpListen: "127.0.0.1:0",
   logger: createLogger({ level: logLevel }),
   extraGrpcServices: [createEchoService()],
+  // Figure 5 opens 10,000 watch streams from one address (loopback): an operator running that fan-out
+  // raises the per-client stream cap (default 1,000) the same way.
+  limits: { maxStreamsPerClient: 100_000 },
 });
 send({ type: "ready", grpcPort: server.grpcPort, httpPort: server.httpPort });
 

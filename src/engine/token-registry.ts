@@ -107,6 +107,9 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
      * one is needed and `secret` is undefined.
      */
     authenticate(secret: string | undefined): Authentication {
+      // While no token exists, the 50 ms poll is enough to notice the first one made elsewhere; once tokens
+      // exist, every call looks, so that a revocation anywhere takes effect on the next call.
+      if (byHash.size === 0) return { status: "off" };
       refresh();
       if (byHash.size === 0) return { status: "off" };
       if (secret === undefined) return { status: "missing" };
@@ -115,6 +118,11 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
       if (token.revokedAt !== null) return { status: "revoked", token };
       pendingUse.set(token.hash, clock());
       return { status: "ok", token };
+    },
+
+    /** Whether any token exists, as of the last look (at most 50 ms ago); cheap enough for every call. */
+    get tokensExist(): boolean {
+      return byHash.size > 0;
     },
 
     /** Aborts when the token with this hash is revoked, here or by another process. */

@@ -28,7 +28,7 @@ const HOW_TO_CREATE = "an admin creates tokens with `flagwire token create` or T
 
 /** Options of {@link createCallGuard}. */
 export interface CallGuardOptions {
-  registry: Pick<TokenRegistry, "authenticate" | "revocationSignal">;
+  registry: Pick<TokenRegistry, "authenticate" | "revocationSignal" | "tokensExist">;
   /** Health and reflection are open unless listed here. */
   protect?: ProtectedInfrastructure;
 }
@@ -48,7 +48,8 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
   return {
     admit(method, context) {
       const required = roleOf(method);
-      if (required === null) return;
+      // Without tokens, authentication is off: not even the headers are read (the hot path stays lean).
+      if (required === null || !registry.tokensExist) return;
       const bearer = parseBearer(context.requestHeader.get("authorization"));
       const auth = registry.authenticate(bearer.token);
       const call = `${method.parent.typeName}/${method.name}`;
