@@ -28,6 +28,36 @@ export interface FeatureRecord {
 /** What a new feature is made from: everything but its overrides, rules and their indexes (it starts with none). */
 export type FeatureFields = Omit<FeatureRecord, "customerOverrides" | "userOverrides" | "segmentRules" | "customersOn" | "customersOff">;
 
+/**
+ * Every feature record is built by this one constructor, so that all share one hidden class: evaluation
+ * reads the same fields of a thousand features in a row, and object literals built by spreading had drifted
+ * into many shapes (a megamorphic read made EvaluateAll about 15 times slower).
+ */
+class Feature implements FeatureRecord {
+  name: string;
+  enabled: boolean;
+  description: string;
+  createdAt: number;
+  updatedAt: number;
+  readonly salt: string;
+  rollout: Rollout | null;
+  readonly customerOverrides = new Map<string, boolean>();
+  readonly userOverrides = new Map<string, boolean>();
+  readonly segmentRules = new Map<SegmentRecord, boolean>();
+  customersOn = new SortedIndex();
+  customersOff = new SortedIndex();
+
+  constructor(fields: FeatureFields) {
+    this.name = fields.name;
+    this.enabled = fields.enabled;
+    this.description = fields.description;
+    this.createdAt = fields.createdAt;
+    this.updatedAt = fields.updatedAt;
+    this.salt = fields.salt;
+    this.rollout = fields.rollout;
+  }
+}
+
 /** A customer and the ids of its users. */
 export interface CustomerRecord {
   readonly id: string;
@@ -117,14 +147,7 @@ export class FlagState {
 
   /** Adds a feature with no overrides or rules to the Map (not the index) and returns it. */
   addFeature(fields: FeatureFields): FeatureRecord {
-    const feature: FeatureRecord = {
-      ...fields,
-      customerOverrides: new Map(),
-      userOverrides: new Map(),
-      segmentRules: new Map(),
-      customersOn: new SortedIndex(),
-      customersOff: new SortedIndex(),
-    };
+    const feature = new Feature(fields);
     this.features.set(feature.name, feature);
     return feature;
   }

@@ -2,6 +2,8 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
 import type { Evaluation } from "../domain/evaluate.js";
 import { callerName } from "./auth/create-call-guard.js";
+import { encodeEvaluateAllResponse } from "./encoded-message.js";
+import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
@@ -257,8 +259,10 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     async clearSegmentRule(req, ctx) {
       return written(await engine.submit({ kind: "segment_rule.cleared", feature: req.feature, segment: req.segment }, actorOf(ctx)));
     },
-    evaluateAll(req) {
+    evaluateAll(req, ctx) {
       const all = engine.evaluateAll({ customerId: req.customerId, userId: req.userId });
+      // On the gRPC port, straight to bytes: building a thousand messages cost fifty times more than evaluating.
+      if (acceptsEncoded(ctx)) return encodeEvaluateAllResponse(all.features, all.evaluations, all.revision) as never;
       const evaluations = new Array<{ feature: string; enabled: boolean; reason: number; segment: string }>(all.features.length);
       for (let i = 0; i < evaluations.length; i++) {
         const { enabled, reason, segment } = evaluationToProto(all.evaluations[i] as Evaluation);

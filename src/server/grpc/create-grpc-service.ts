@@ -17,6 +17,7 @@ import {
 import { create, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { decodeRequest } from "../decode-request.js";
+import { EncodedMessage } from "../encoded-message.js";
 import { rpcName } from "../rpc-interceptor.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
 
@@ -100,6 +101,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /** Encodes a response; a handler may return a message or an init object. */
 function encode(schema: DescMessage, value: unknown): Uint8Array {
+  if (value instanceof EncodedMessage) return value.bytes;
   return toBinary(schema, create(schema, value as never));
 }
 

@@ -29,6 +29,11 @@ function followShutdown(shutdown: AbortSignal, controller: AbortController): voi
   followers.add(controller);
 }
 
+/** Whether a handler may answer with an EncodedMessage: only calls served by grpc-js, which write bytes as they are. */
+export function acceptsEncoded(context: HandlerContext): boolean {
+  return context instanceof GrpcHandlerContext;
+}
+
 /**
  * A connect `HandlerContext` for a call served by grpc-js.
  *

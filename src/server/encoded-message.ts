@@ -1,0 +1,109 @@
+import type { Evaluation } from "../domain/evaluate.js";
+import { REASON_TO_PROTO } from "./proto-mapping.js";
+
+/**
+ * A response already in protobuf binary form. The gRPC listener writes its bytes as they are; a handler
+ * returns one only there (see `acceptsEncoded`), since the HTTP listener also speaks JSON.
+ */
+export class EncodedMessage {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+const utf8 = new TextEncoder();
+// Field 1 of FeatureEvaluation (the name), per feature name; bounded, since renamed features leave theirs.
+const nameFields = new Map<string, Uint8Array>();
+const MAX_CACHED_NAMES = 100_000;
+// Fields 2, 3 and 5 (enabled, reason, segment) per outcome: evaluation returns a few shared objects.
+const outcomeFields = new WeakMap<Evaluation, Uint8Array>();
+
+/**
+ * EvaluateAllResponse for `features[i]` evaluated to `evaluations[i]`: the same bytes protobuf-es writes
+ * (checked in test/unit/encoded-message.test.ts), about fifty times faster, because every field but the
+ * revision comes from a cache: the response for a thousand features is a thousand small copies.
+ */
+export function encodeEvaluateAllResponse(features: readonly string[], evaluations: readonly Evaluation[], revision: number): EncodedMessage {
+  const names = new Array<Uint8Array>(features.length);
+  const outcomes = new Array<Uint8Array>(features.length);
+  // proto3 leaves a zero out, as protobuf-es does.
+  let size = revision === 0 ? 0 : 1 + varintSize(revision);
+  for (let i = 0; i < features.length; i++) {
+    const name = (names[i] = nameField(features[i] as string));
+    const outcome = (outcomes[i] = outcomeField(evaluations[i] as Evaluation));
+    const entry = name.length + outcome.length;
+    size += 1 + varintSize(entry) + entry;
+  }
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as Uint8Array;
+    const outcome = outcomes[i] as Uint8Array;
+    bytes[at++] = 0x0a; // field 1, length-delimited: one FeatureEvaluation
+    at = writeVarint(bytes, at, name.length + outcome.length);
+    bytes.set(name, at);
+    at += name.length;
+    bytes.set(outcome, at);
+    at += outcome.length;
+  }
+  if (revision !== 0) {
+    bytes[at++] = 0x10; // field 2, varint: revision
+    at = writeVarint(bytes, at, revision);
+  }
+  return new EncodedMessage(at === size ? bytes : bytes.subarray(0, at));
+}
+
+function nameField(name: string): Uint8Array {
+  let field = nameFields.get(name);
+  if (!field) {
+    if (nameFields.size >= MAX_CACHED_NAMES) nameFields.clear();
+    field = lengthDelimited(0x0a, utf8.encode(name));
+    nameFields.set(name, field);
+  }
+  return field;
+}
+
+function outcomeField(evaluation: Evaluation): Uint8Array {
+  let field = outcomeFields.get(evaluation);
+  if (!field) {
+    const parts: number[] = [];
+    if (evaluation.enabled) parts.push(0x10, 1); // field 2: enabled
+    parts.push(0x18, REASON_TO_PROTO[evaluation.reason]); // field 3: reason (every value is below 128)
+    const head = Uint8Array.from(parts);
+    field = evaluation.segment ? concat(head, lengthDelimited(0x2a, utf8.encode(evaluation.segment))) : head; // field 5
+    outcomeFields.set(evaluation, field);
+  }
+  return field;
+}
+
+function lengthDelimited(tag: number, payload: Uint8Array): Uint8Array {
+  const field = new Uint8Array(1 + varintSize(payload.length) + payload.length);
+  field[0] = tag;
+  const at = writeVarint(field, 1, payload.length);
+  field.set(payload, at);
+  return field;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Writes a non-negative integer (up to 2^53) as a varint; arithmetic, not bit operators, past 32 bits. */
+function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  while (value >= 128) {
+    bytes[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  bytes[at++] = value;
+  return at;
+}
