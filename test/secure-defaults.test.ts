@@ -127,13 +127,15 @@ describe("bootstrap", () => {
     }
   });
 
-  it("a token created while a loopback server runs without auth switches auth on at its next call", async () => {
+  it("a token created while a loopback server runs without auth switches auth on within its 50 ms poll", async () => {
     const dbPath = freshDb();
     const server = await startServer(options(dbPath));
     try {
       const anonymous = createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` });
       expect(await outcome(anonymous.listFeatures({}))).toBe("OK");
       await runCli(["token", "create", "--db", dbPath, "--role", "reader", "--name", "first"]);
+      // Without tokens no call reads the file (that would cost every evaluation); the 50 ms poll notices the first one.
+      await new Promise((resolve) => setTimeout(resolve, 150));
       expect(await outcome(anonymous.listFeatures({}))).toBe("Unauthenticated");
     } finally {
       await server.close();

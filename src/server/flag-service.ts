@@ -3,6 +3,7 @@ import { DomainError } from "../domain/domain-error.js";
 import type { Evaluation } from "../domain/evaluate.js";
 import { callerName } from "./auth/create-call-guard.js";
 import { encodeEvaluateAllResponse } from "./encoded-message.js";
+import { mapStream } from "./stream-passthrough.js";
 import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
@@ -288,10 +289,10 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         prunedThroughRevision: revisionToProto(page.prunedThrough),
       };
     },
-    async *watchChanges(req, ctx) {
+    watchChanges(req, ctx) {
       const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);
       const options = { sinceRevision: since, features: req.features, includeSnapshot: req.includeSnapshot };
-      for await (const event of engine.watch(options, ctx.signal)) yield watchResponse(event);
+      return mapStream(engine.watch(options, ctx.signal), watchResponse);
     },
     async *watchEvaluation(req, ctx) {
       const context = { customerId: req.customerId, userId: req.userId };

@@ -5,6 +5,7 @@ import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import type { CallGuard } from "./auth/create-call-guard.js";
 import { toConnectError } from "./error-map.js";
+import { observeStream } from "./stream-passthrough.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps handlers of every signature alike
 type AnyHandler = (input: any, context: HandlerContext) => any;
@@ -157,22 +158,19 @@ function wrapUnary(handler: AnyHandler, log: RpcLog, admit: Admit | undefined): 
 }
 
 function wrapStreaming(handler: AnyHandler, log: RpcLog, guard: Pick<CallGuard, "revocation"> & { admit: Admit } | undefined): AnyHandler {
-  return async function* (input, context) {
+  return (input, context) => {
     const started = performance.now();
     markLogged(context);
-    let failed = false;
-    try {
-      guard?.admit(context);
-      const revoked = guard?.revocation(context);
-      const output = handler(input, context) as AsyncIterable<unknown>;
-      yield* revoked ? endOnAbort(output, revoked) : output;
-    } catch (err) {
-      failed = true;
-      throw log(context, started, err);
-    } finally {
-      // Also reached when the client goes away and the stream is returned early.
-      if (!failed) log(context, started);
-    }
+    return observeStream(
+      () => {
+        guard?.admit(context);
+        const revoked = guard?.revocation(context);
+        const output = handler(input, context) as AsyncIterable<unknown>;
+        return revoked ? endOnAbort(output, revoked) : output;
+      },
+      // Also told when the client goes away and the stream is returned early.
+      (error) => (error === undefined ? log(context, started) : log(context, started, error)),
+    );
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
+import { observeStream } from "./stream-passthrough.js";
 
 /** The address of the client that made a call, as each listener sets it in the call's context values. */
 export const CLIENT_ADDRESS = createContextKey("unknown", { description: "flagwire client address" });
@@ -23,24 +24,32 @@ export function limitStreamsPerClient<T extends object>(service: DescService, im
   for (const method of service.methods) {
     const handler = (impl as Record<string, StreamHandler | undefined>)[method.localName];
     if (!handler || method.methodKind === "unary" || method.methodKind === "client_streaming") continue;
-    wrapped[method.localName] = async function* (input: unknown, context: HandlerContext) {
-      const client = context.values.get(CLIENT_ADDRESS);
-      const count = open.get(client) ?? 0;
-      if (count >= maxPerClient) {
-        throw new DomainError(
-          "RESOURCE_EXHAUSTED",
-          `client ${client} already has ${count} streams open, the most one client address may have: close streams it no ` +
-            `longer reads, or follow several features on one WatchChanges stream (its features filter)`,
-        );
-      }
-      open.set(client, count + 1);
-      try {
-        yield* handler(input, context);
-      } finally {
-        const left = (open.get(client) ?? 1) - 1;
-        if (left === 0) open.delete(client);
-        else open.set(client, left);
-      }
+    wrapped[method.localName] = (input: unknown, context: HandlerContext) => {
+      let client: string | undefined;
+      return observeStream(
+        () => {
+          const address = context.values.get(CLIENT_ADDRESS);
+          const count = open.get(address) ?? 0;
+          if (count >= maxPerClient) {
+            throw new DomainError(
+              "RESOURCE_EXHAUSTED",
+              `client ${address} already has ${count} streams open, the most one client address may have: close streams it no ` +
+                `longer reads, or follow several features on one WatchChanges stream (its features filter)`,
+            );
+          }
+          open.set(address, count + 1);
+          client = address;
+          return handler(input, context);
+        },
+        (error) => {
+          if (client !== undefined) {
+            const left = (open.get(client) ?? 1) - 1;
+            if (left === 0) open.delete(client);
+            else open.set(client, left);
+          }
+          return error;
+        },
+      );
     };
   }
   return wrapped as T;
