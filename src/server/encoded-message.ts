@@ -51,6 +51,32 @@ export function encodeEvaluateAllResponse(features: readonly string[], evaluatio
   return new EncodedMessage(at === size ? bytes : bytes.subarray(0, at));
 }
 
+// EvaluateResponse around its revision (field 3): enabled and reason before it, segment after it, per outcome.
+const responseHeads = new WeakMap<Evaluation, Uint8Array>();
+const responseTails = new WeakMap<Evaluation, Uint8Array>();
+const NO_BYTES = new Uint8Array(0);
+
+/** EvaluateResponse, byte-identical to protobuf-es's: the hottest response, from two cached pieces and a varint. */
+export function encodeEvaluateResponse(evaluation: Evaluation, revision: number): EncodedMessage {
+  let head = responseHeads.get(evaluation);
+  let tail = responseTails.get(evaluation);
+  if (!head || !tail) {
+    head = Uint8Array.from(evaluation.enabled ? [0x08, 1, 0x10, REASON_TO_PROTO[evaluation.reason]] : [0x10, REASON_TO_PROTO[evaluation.reason]]);
+    tail = evaluation.segment ? lengthDelimited(0x22, utf8.encode(evaluation.segment)) : NO_BYTES;
+    responseHeads.set(evaluation, head);
+    responseTails.set(evaluation, tail);
+  }
+  const bytes = Buffer.allocUnsafe(head.length + (revision === 0 ? 0 : 1 + varintSize(revision)) + tail.length);
+  bytes.set(head, 0);
+  let at = head.length;
+  if (revision !== 0) {
+    bytes[at++] = 0x18; // field 3, varint: revision
+    at = writeVarint(bytes, at, revision);
+  }
+  bytes.set(tail, at);
+  return new EncodedMessage(bytes);
+}
+
 function nameField(name: string): Uint8Array {
   let field = nameFields.get(name);
   if (!field) {

@@ -2,7 +2,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DomainError } from "../domain/domain-error.js";
 import type { Evaluation } from "../domain/evaluate.js";
 import { callerName } from "./auth/create-call-guard.js";
-import { encodeEvaluateAllResponse } from "./encoded-message.js";
+import { encodeEvaluateAllResponse, encodeEvaluateResponse } from "./encoded-message.js";
 import { mapStream } from "./stream-passthrough.js";
 import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
 import { quote } from "../domain/identifiers.js";
@@ -199,8 +199,9 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         await engine.submit({ kind: "override.cleared", feature: req.feature, target: targetFromProto(req.target) }, actorOf(ctx)),
       );
     },
-    evaluate(req) {
+    evaluate(req, ctx) {
       const result = engine.evaluate(req.feature, { customerId: req.customerId, userId: req.userId });
+      if (acceptsEncoded(ctx)) return encodeEvaluateResponse(result, engine.revision) as never;
       const { enabled, reason, segment } = evaluationToProto(result);
       return { enabled, reason, segment, revision: revisionToProto(engine.revision) };
     },
