@@ -1,6 +1,7 @@
 /**
  * Figure 3's measurement, in a process of its own pinned to one core: ns per evaluation of a customer-list rule
- * by flagwire's engine snapshot and by @openfeature/flagd-core, alternately, round after round.
+ * by flagwire's engine snapshot, by the client cache (`watch()` following a real server in this process, idle
+ * once current) and by @openfeature/flagd-core, alternately, round after round.
  *
  * argv: <rounds> <calls per round>
  */
@@ -8,8 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FlagdCore } from "@openfeature/flagd-core";
-import { createFlagEngine } from "../../src/engine/flag-engine.js";
-import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { pino } from "pino";
+import { createFlagClient } from "../../src/client/create-flag-client.js";
+import { watch } from "../../src/client/flag-cache.js";
+import { startServer } from "../../src/server/start-server.js";
 import { ids } from "../lib/dataset.js";
 import { median } from "../lib/stats.js";
 import type { InProcessResult } from "./in-process-protocol.js";
@@ -26,10 +29,19 @@ const CUSTOMERS = 1000;
 const CONTEXTS = [{ customerId: LISTED[3] as string }, { customerId: ids.customer(500) }];
 
 const dir = mkdtempSync(join(tmpdir(), "flagwire-bench-inproc-"));
-const engine = createFlagEngine({ store: openSqliteStore({ path: join(dir, "flags.db") }) });
+const server = await startServer({
+  dbPath: join(dir, "flags.db"),
+  grpcListen: "127.0.0.1:0",
+  httpListen: "127.0.0.1:0",
+  logger: pino({ level: "silent" }),
+});
+const engine = server.engine;
 engine.mutate({ kind: "feature.created", feature: FEATURE, enabled: false, description: "" }, null);
 for (let c = 0; c < CUSTOMERS; c++) engine.mutate({ kind: "customer.created", customerId: ids.customer(c) }, null);
 for (const id of LISTED) engine.mutate({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null);
+
+const cache = watch(createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
+await cache.ready;
 
 const flagd = new FlagdCore();
 flagd.setConfigurations(
@@ -48,6 +60,7 @@ flagd.setConfigurations(
 /** Each candidate answers whether the feature is on for the i-th context. */
 const candidates: Record<string, (i: number) => boolean> = {
   engine: (i) => engine.evaluate(FEATURE, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]).enabled,
+  cache: (i) => cache.isEnabled(FEATURE, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]),
   flagd: (i) => flagd.resolveBooleanEvaluation(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]).value,
 };
 
@@ -65,7 +78,8 @@ for (let round = 0; round < rounds; round++) {
     samples[name]?.push(Number(process.hrtime.bigint() - started) / calls);
   }
 }
-engine.close();
+cache.close();
+await server.close();
 rmSync(dir, { recursive: true, force: true });
 const result: InProcessResult = {
   type: "result",
