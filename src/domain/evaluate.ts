@@ -132,6 +132,15 @@ export function evaluateForCustomer(feature: FeatureRecord, customerId: string):
   return evaluateIds(feature, customerId, undefined);
 }
 
+/**
+ * Whether, at customer level, a customer's value is its override if it has one and the global value
+ * otherwise: no segment rule, and no rollout that buckets customers (a by-user one cannot apply to a
+ * customer alone). List queries take shortcuts through the override indexes when it holds.
+ */
+export function onlyOverridesVaryForCustomers(feature: FeatureRecord): boolean {
+  return feature.segmentRules.size === 0 && (feature.rollout === null || feature.rollout.stickiness === "user");
+}
+
 /** The effective value of a feature at customer level (see {@link evaluateForCustomer}). */
 export function isEnabledForCustomer(feature: FeatureRecord, customerId: string): boolean {
   return evaluateForCustomer(feature, customerId).enabled;

@@ -1,4 +1,5 @@
 import { DomainError } from "./domain-error.js";
+import type { EvaluationContext } from "./evaluate.js";
 
 const FEATURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENTITY_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -53,4 +54,15 @@ export function checkDescription(description: string): string {
     throw new DomainError("INVALID_ARGUMENT", `description is ${length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`);
   }
   return description;
+}
+
+/** INVALID_ARGUMENT for a malformed id in an evaluation context; `where` prefixes the message. */
+export function checkContext(context: EvaluationContext, where = ""): void {
+  try {
+    if (context.customerId) checkEntityId(context.customerId, "customer id");
+    if (context.userId) checkEntityId(context.userId, "user id");
+  } catch (err) {
+    if (where === "" || !(err instanceof DomainError)) throw err;
+    throw new DomainError(err.code, `${where}${err.message}`);
+  }
 }

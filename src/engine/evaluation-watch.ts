@@ -2,7 +2,7 @@ import type { Change } from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
 import { evaluateFeature, type Evaluation, type EvaluationContext, type Reason } from "../domain/evaluate.js";
 import type { FeatureRecord, FlagState } from "../domain/flag-state.js";
-import { checkEntityId, quote } from "../domain/identifiers.js";
+import { checkContext, quote } from "../domain/identifiers.js";
 import { requireFeature } from "../domain/lookups.js";
 
 /** The most features one WatchEvaluation may follow. */
@@ -59,8 +59,7 @@ export class EvaluationWatch {
       seen.add(name);
       return { requested: name, record: requireFeature(state, name), last: null };
     });
-    if (context.customerId) checkEntityId(context.customerId, "customer id");
-    if (context.userId) checkEntityId(context.userId, "user id");
+    checkContext(context);
     this.context = { customerId: context.customerId || undefined, userId: context.userId || undefined };
   }
 

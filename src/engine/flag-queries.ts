@@ -1,8 +1,8 @@
 import type { Target } from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
-import { evaluateFeature, isEnabledForCustomer, type Evaluation, type EvaluationContext } from "../domain/evaluate.js";
+import { evaluateFeature, isEnabledForCustomer, onlyOverridesVaryForCustomers, type Evaluation, type EvaluationContext } from "../domain/evaluate.js";
 import type { CustomerRecord, FeatureRecord, FlagState, SegmentRecord, UserRecord } from "../domain/flag-state.js";
-import { checkEntityId } from "../domain/identifiers.js";
+import { checkContext } from "../domain/identifiers.js";
 import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js";
 import { requireCustomer, requireFeature, requireSegment, requireUser } from "../domain/lookups.js";
 import { compareKeys } from "../domain/sorted-index.js";
@@ -42,13 +42,13 @@ export const flagQueries = {
 
   evaluate(state: FlagState, featureName: string, context: EvaluationContext): Evaluation {
     // A malformed id is INVALID_ARGUMENT whatever exists: checked before the feature is looked up.
-    checkContext(context, "");
+    checkContext(context);
     return evaluateFeature(state, requireFeature(state, featureName), context);
   },
 
   /** Every feature for one context; synchronous, so every value reflects the same revision. */
   evaluateAll(state: FlagState, context: EvaluationContext): AllEvaluations {
-    checkContext(context, "");
+    checkContext(context);
     const features = state.featureNames.all;
     const evaluations = new Array<Evaluation>(features.length);
     for (let i = 0; i < features.length; i++) {
@@ -164,28 +164,13 @@ function customersWithFeatureScan(state: FlagState, feature: FeatureRecord, filt
   const exists = (id: string) => state.customers.has(id);
   if (filter === "explicitly_enabled") return { keys: feature.customersOn.all, accept: exists };
   if (filter === "explicitly_disabled") return { keys: feature.customersOff.all, accept: exists };
-  if (!onlyOverridesVary(feature)) return { keys: state.customerIds.all, accept: (id) => isEnabledForCustomer(feature, id) };
+  if (!onlyOverridesVaryForCustomers(feature)) return { keys: state.customerIds.all, accept: (id) => isEnabledForCustomer(feature, id) };
   if (!feature.enabled) return { keys: feature.customersOn.all, accept: exists };
   const overrides = feature.customerOverrides;
   return { keys: state.customerIds.all, accept: (id) => overrides.get(id) !== false };
-}
-
-/** True when, at customer level, a customer's value is its override if it has one and the global value otherwise. */
-function onlyOverridesVary(feature: FeatureRecord): boolean {
-  return feature.segmentRules.size === 0 && (feature.rollout === null || feature.rollout.stickiness === "user");
 }
 
 function records<T>(page: Page<string>, byKey: Map<string, T>): Page<T> {
   return { items: page.items.map((key) => byKey.get(key) as T), nextPageToken: page.nextPageToken };
 }
 
-/** INVALID_ARGUMENT for a malformed id in an evaluation context; `where` prefixes the message. */
-function checkContext(context: EvaluationContext, where: string): void {
-  try {
-    if (context.customerId) checkEntityId(context.customerId, "customer id");
-    if (context.userId) checkEntityId(context.userId, "user id");
-  } catch (err) {
-    if (where === "" || !(err instanceof DomainError)) throw err;
-    throw new DomainError(err.code, `${where}${err.message}`);
-  }
-}
