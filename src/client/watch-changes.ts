@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FeatureChangeFilter } from "../domain/change-filter.js";
 import { ChangeKind, type WatchChangesResponse } from "../../gen/flagwire/v1/flags_pb.js";
@@ -87,7 +88,8 @@ export async function* watchChanges(client: FlagClient, options: WatchChangesOpt
       attempt += 1;
       const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       options.onReconnect?.({ error, attempt, resumeFrom, delayMs });
-      await sleep(delayMs, signal);
+      // An abort ends the wait early; the loop then sees the signal and returns.
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
   }
 }
@@ -99,16 +101,4 @@ function revisionReached(message: WatchChangesResponse): number | undefined {
   // Mid-snapshot the client holds half a state: only the last chunk makes the snapshot's revision safe.
   if (message.snapshot?.last) return Number(message.snapshot.revision);
   return undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

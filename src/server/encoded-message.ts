@@ -51,21 +51,22 @@ export function encodeEvaluateAllResponse(features: readonly string[], evaluatio
   return new EncodedMessage(at === size ? bytes : bytes.subarray(0, at));
 }
 
-// EvaluateResponse around its revision (field 3): enabled and reason before it, segment after it, per outcome.
-const responseHeads = new WeakMap<Evaluation, Uint8Array>();
-const responseTails = new WeakMap<Evaluation, Uint8Array>();
+// EvaluateResponse around its revision (field 3), per outcome: enabled and reason before it, segment after it.
+const responseParts = new WeakMap<Evaluation, { head: Uint8Array; tail: Uint8Array }>();
 const NO_BYTES = new Uint8Array(0);
 
 /** EvaluateResponse, byte-identical to protobuf-es's: the hottest response, from two cached pieces and a varint. */
 export function encodeEvaluateResponse(evaluation: Evaluation, revision: number): EncodedMessage {
-  let head = responseHeads.get(evaluation);
-  let tail = responseTails.get(evaluation);
-  if (!head || !tail) {
-    head = Uint8Array.from(evaluation.enabled ? [0x08, 1, 0x10, REASON_TO_PROTO[evaluation.reason]] : [0x10, REASON_TO_PROTO[evaluation.reason]]);
-    tail = evaluation.segment ? lengthDelimited(0x22, utf8.encode(evaluation.segment)) : NO_BYTES;
-    responseHeads.set(evaluation, head);
-    responseTails.set(evaluation, tail);
+  let parts = responseParts.get(evaluation);
+  if (!parts) {
+    const reason = REASON_TO_PROTO[evaluation.reason];
+    parts = {
+      head: Uint8Array.from(evaluation.enabled ? [0x08, 1, 0x10, reason] : [0x10, reason]),
+      tail: evaluation.segment ? lengthDelimited(0x22, utf8.encode(evaluation.segment)) : NO_BYTES,
+    };
+    responseParts.set(evaluation, parts);
   }
+  const { head, tail } = parts;
   const bytes = Buffer.allocUnsafe(head.length + (revision === 0 ? 0 : 1 + varintSize(revision)) + tail.length);
   bytes.set(head, 0);
   let at = head.length;

@@ -1,9 +1,10 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { EvaluateAllResponseSchema } from "../../gen/flagwire/v1/flags_pb.js";
-import { decide, segmentOutcomes, type Evaluation } from "../../src/domain/evaluate.js";
+import type { Evaluation } from "../../src/domain/evaluate.js";
 import { encodeEvaluateAllResponse } from "../../src/server/encoded-message.js";
 import { evaluationToProto } from "../../src/server/proto-mapping.js";
+import { EVERY_OUTCOME } from "../support/evaluation-outcomes.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 /** What protobuf-es writes for the same response: the reference the hand-written encoder must match byte for byte. */
@@ -17,17 +18,7 @@ function reference(features: string[], evaluations: Evaluation[], revision: numb
   );
 }
 
-// Every outcome evaluation can produce: each reason, on and off, and segment outcomes with names of every length class.
-const OUTCOMES: Evaluation[] = [
-  ...[true, false].flatMap((on) => [
-    decide(on, undefined, undefined),
-    decide(on, on, undefined),
-    decide(on, undefined, on),
-    decide(on, undefined, undefined, undefined, "inside"),
-    decide(on, undefined, undefined, undefined, "no_stickiness_id"),
-  ]),
-  ...["b", "beta-testers", "s".repeat(127), "s".repeat(128), "s".repeat(300)].flatMap((name) => segmentOutcomes(name)),
-];
+const OUTCOMES = EVERY_OUTCOME;
 
 describe("encodeEvaluateAllResponse", () => {
   it.each([0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER])("writes revision %i as protobuf-es does", (revision) => {

@@ -1,11 +1,11 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { EvaluateRequestSchema, EvaluateResponseSchema } from "../../gen/flagwire/v1/flags_pb.js";
-import { decide, segmentOutcomes, type Evaluation } from "../../src/domain/evaluate.js";
 import { decodeEvaluateRequest } from "../../src/server/decode-evaluate-request.js";
 import { decodeRequest } from "../../src/server/decode-request.js";
 import { encodeEvaluateResponse } from "../../src/server/encoded-message.js";
 import { evaluationToProto } from "../../src/server/proto-mapping.js";
+import { EVERY_OUTCOME } from "../support/evaluation-outcomes.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 // The hand-written Evaluate codec must agree with protobuf-es on every input: same bytes out, same message in,
@@ -14,19 +14,8 @@ import { seededRandom } from "../support/seeded-random.js";
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
 describe("encodeEvaluateResponse", () => {
-  const outcomes: Evaluation[] = [
-    ...[true, false].flatMap((on) => [
-      decide(on, undefined, undefined),
-      decide(on, on, undefined),
-      decide(on, undefined, on),
-      decide(on, undefined, undefined, undefined, "inside"),
-      decide(on, undefined, undefined, undefined, "no_stickiness_id"),
-    ]),
-    ...segmentOutcomes("beta-testers"),
-    ...segmentOutcomes("s".repeat(200)),
-  ];
   it("writes the bytes protobuf-es writes, for every outcome and revisions of every size", () => {
-    for (const evaluation of outcomes) {
+    for (const evaluation of EVERY_OUTCOME) {
       for (const revision of [0, 1, 127, 128, 2 ** 31, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
         const reference = toBinary(EvaluateResponseSchema, create(EvaluateResponseSchema, { ...evaluationToProto(evaluation), revision: BigInt(revision) }));
         expect(hex(encodeEvaluateResponse(evaluation, revision).bytes)).toBe(hex(reference));
