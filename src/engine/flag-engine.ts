@@ -178,7 +178,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
     return outcomes;
   };
 
-  let queue: QueuedWrite[] = [];
+  const queue: QueuedWrite[] = [];
   const flushQueue = (): void => {
     const batch = queue.splice(0, MAX_GROUP_COMMIT);
     if (queue.length > 0) setImmediate(flushQueue);

@@ -103,8 +103,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openSqliteStore({ path: options.dbPath });
   const engine = createFlagEngine({
     store,
-    hub: { maxQueue: options.watchQueueLimit ?? 10_000 },
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    // The engine holds the defaults (10,000 queued messages, a heartbeat every 15 s, all changes kept).
+    hub: { maxQueue: options.watchQueueLimit },
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
     retention: options.retention,
     onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
   });
