@@ -415,7 +415,7 @@ const wireRows: WireRow[] = [
   {
     name: "native gRPC: CreateFeature message with flag 2",
     http: null,
-    message: /^a message has flag 2: use 0 \(uncompressed\) or 1 \(compressed\)/,
+    message: /^a message has flag 2: use 0 \(uncompressed\) or 1 \(compressed, with grpc-encoding\)$/,
     send: () => rawGrpc("CreateFeature", envelope(FRESH, 2)),
   },
   {

@@ -160,6 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
       maxConnectionAgeMs: limits.maxConnectionAgeMs,
       ...(options.tls ? { tls: options.tls } : {}),
+      onRefused: grpcOptions.onRefused,
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
         createGrpcService(TokenService, tokenImpl, grpcOptions),
