@@ -28,8 +28,8 @@ export interface GrpcWireGuardOptions {
  * grpc-js 1.14 reads a compressed flag with no grpc-encoding as uncompressed and hands the bytes on, ignores a
  * message cut short by the end of the stream (running the handler with the messages before it), answers a missing
  * message or a second one with UNIMPLEMENTED, and a body that does not decompress with INTERNAL. The guard sees each
- * stream's events first (its `emit`): a bad frame or a bad end is answered here with INVALID_ARGUMENT and never
- * reaches grpc-js, so no handler runs. grpc-js's decompression answers are rewritten as they go out. grpc-js
+ * stream's events first (its `emit`): a bad frame or a bad end is answered here with INVALID_ARGUMENT, and grpc-js's
+ * data and end listeners are removed before it could read them, so no handler runs. grpc-js's decompression answers are rewritten as they go out. grpc-js
  * offers no hook below its method lookup (server interceptors only see known methods, after decompression), so the
  * guard reaches its HTTP/2 servers through the private `http2Servers` map; it throws if that is gone, so that a
  * grpc-js upgrade cannot drop the checks silently (the package is pinned; test/bad-input.test.ts covers each case).
@@ -67,23 +67,25 @@ function guardStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, op
   }
   const encoding = String(headers["grpc-encoding"] ?? "identity");
   const frames = new FrameReader(method, encoding, options.maxReceiveMessageLength);
+  // Node's own listeners on the stream, if any; the ones added after this are grpc-js's.
+  const own = { data: stream.listeners("data"), end: stream.listeners("end") };
   let refused = false;
   let compressed = false;
   const refuse = (error: ConnectError) => {
     refused = true;
+    // grpc-js must see neither these bytes nor the end of the request: its half-close would run the handler.
+    for (const event of ["data", "end"] as const) {
+      for (const listener of stream.listeners(event)) if (!own[event].includes(listener)) stream.removeListener(event, listener as never);
+    }
     report(error);
     sendStatus(stream, error);
   };
   const emit = stream.emit.bind(stream);
   stream.emit = ((event: string | symbol, ...args: unknown[]) => {
-    if (event === "data" || event === "end") {
-      if (refused) return false;
+    if (!refused && (event === "data" || event === "end")) {
       const error = event === "data" ? frames.read(args[0] as Buffer) : frames.end();
-      if (error) {
-        refuse(error);
-        return false;
-      }
-      if (frames.compressed && !compressed) {
+      if (error) refuse(error);
+      else if (frames.compressed && !compressed) {
         compressed = true;
         rewriteDecompressionStatus(stream, encoding, options.maxReceiveMessageLength, report);
       }
