@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { gzipSync } from "node:zlib";
 import { connectRawGrpc } from "./support/raw-grpc.js";
 import { envelope, SERVICE } from "./support/raw-http.js";
+import { REFUSAL_LINES_PER_SECOND } from "../src/server/refusal-log.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // "One structured log line per RPC" holds for every request, also for those refused before the handler runs:
@@ -201,4 +202,24 @@ describe("one log line per RPC", () => {
       expect(rpcLines()).toEqual([expect.objectContaining({ level: INFO, ...line, msg: "rpc", durationMs: expect.any(Number) })]);
     });
   }
+});
+
+describe("a flood of refused requests", () => {
+  it("logs one line each up to the rate limit, then a line saying how many were left out", async () => {
+    lines.length = 0;
+    const sent = 3 * REFUSAL_LINES_PER_SECOND;
+    const raw = connectRawGrpc(ts.grpcUrl);
+    try {
+      for (let i = 0; i < sent; i++) await raw.post("NoSuchMethod", Buffer.alloc(0));
+    } finally {
+      raw.close();
+    }
+    const summaries = () => lines.filter((line) => line.msg === "rpc lines suppressed: too many refused requests");
+    const logged = () => rpcLines().filter((line) => line.method === "/flagwire.v1.FeatureFlagService/NoSuchMethod").length;
+    const suppressed = () => summaries().reduce((sum, line) => sum + Number(line.suppressed), 0);
+    // However the burst falls across one-second windows, every refusal ends up a line or counted in a summary.
+    await vi.waitFor(() => expect(logged() + suppressed()).toBe(sent), { timeout: 3000 });
+    expect(logged()).toBeLessThan(sent);
+    expect(summaries()[0]).toMatchObject({ level: 40, linesPerSecond: REFUSAL_LINES_PER_SECOND });
+  });
 });
