@@ -5,11 +5,13 @@ import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
+  CreateFeatureRequestSchema,
   CustomerFeatureFilter,
   GetFeatureRequestSchema,
   GetFeatureResponseSchema,
 } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
+import { connectRawGrpc } from "./support/raw-grpc.js";
 import { envelope, postConnect, postConnectStream, postGrpcWeb, SERVICE, type WireOutcome } from "./support/raw-http.js";
 import { expecting, outcomeOf, type RefusalRow } from "./support/refusal-table.js";
 import { dumpState } from "./support/state-dump.js";
@@ -209,6 +211,25 @@ const NOT_CREATE_FEATURE = /not a valid flagwire\.v1\.CreateFeatureRequest messa
 /** What gzip makes of 5 MiB of zeros: about 5 KB on the wire, past the 4 MiB limit once inflated. */
 const GZIP_BOMB = gzipSync(Buffer.alloc(5 * 1024 * 1024));
 const LIMIT = /larger than the limit of 4194304 bytes/;
+const NOT_UTF8 = /^request is not valid UTF-8: byte 0xff at offset \d+ \(JSON must be UTF-8\)$/;
+/** A CreateFeature request that would be stored if it got through. */
+const FRESH = toBinary(CreateFeatureRequestSchema, create(CreateFeatureRequestSchema, { name: "fresh" }));
+const FRESH_JSON = JSON.stringify({ name: "fresh" });
+/** A CreateFeature request in JSON whose description holds a byte that is not UTF-8. */
+const BAD_UTF8_CREATE = Buffer.concat([Buffer.from('{"name":"fresh","description":"x'), Buffer.from([0xff]), Buffer.from('"}')]);
+/** All but the last 6 bytes (the end of the deflate stream and part of the gzip trailer). */
+const cutShort = (bytes: Uint8Array) => bytes.subarray(0, bytes.byteLength - 6);
+
+/** POSTs raw bytes on its own HTTP/2 connection to the native gRPC listener; `length` overrides the first length prefix. */
+async function rawGrpc(method: string, body: Buffer, headers: Record<string, string> = {}, length?: number): Promise<WireOutcome> {
+  const raw = connectRawGrpc(ts.grpcUrl);
+  try {
+    if (length !== undefined) body.writeUInt32BE(length, 1);
+    return await raw.post(method, body, headers);
+  } finally {
+    raw.close();
+  }
+}
 
 const wireRows: WireRow[] = [
   {
@@ -306,6 +327,126 @@ const wireRows: WireRow[] = [
     http: 200,
     message: /not a valid flagwire\.v1\.WatchChangesRequest message/,
     send: () => postConnectStream(ts.httpUrl, "WatchChanges", envelope(gzipSync(NOT_PROTOBUF), 1), { "connect-content-encoding": "gzip" }),
+  },
+  // Bodies that are JSON but not UTF-8: JSON.parse would read the bytes as U+FFFD and store that; binary protobuf
+  // refuses the same bytes, and so does every JSON path (unary, streaming, gRPC-Web, GET, compressed).
+  {
+    name: "Connect JSON: CreateFeature description with a raw 0xff byte",
+    http: 400,
+    message: NOT_UTF8,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/json", BAD_UTF8_CREATE),
+  },
+  {
+    name: "Connect JSON gzip: CreateFeature description with a raw 0xff byte",
+    http: 400,
+    message: NOT_UTF8,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/json", gzipSync(BAD_UTF8_CREATE), { "content-encoding": "gzip" }),
+  },
+  {
+    name: "Connect streaming JSON: WatchChanges envelope with a raw 0xff byte",
+    http: 200,
+    message: NOT_UTF8,
+    send: () => postConnectStream(ts.httpUrl, "WatchChanges", envelope(Buffer.from('{"sinceRevision":"\xff"}', "latin1")), { "content-type": "application/connect+json" }),
+  },
+  {
+    name: "gRPC-Web JSON: CreateFeature envelope with a raw 0xff byte",
+    http: 200,
+    message: NOT_UTF8,
+    send: () => postGrpcWeb(ts.httpUrl, "CreateFeature", envelope(BAD_UTF8_CREATE), { "content-type": "application/grpc-web+json" }),
+  },
+  {
+    name: "Connect GET JSON: GetFeature ?message= with %FF",
+    http: 400,
+    message: NOT_UTF8,
+    send: async () => {
+      const res = await fetch(`${ts.httpUrl}/${SERVICE}/GetFeature?encoding=json&message=%7B%22name%22%3A%22%FF%22%7D`);
+      const error = (await res.json()) as { code: string; message: string };
+      return { http: res.status, code: error.code, message: error.message };
+    },
+  },
+  // Compressed bodies that end early, and compressed flags without an encoding to read them with.
+  {
+    name: "Connect JSON gzip: CreateFeature body cut short",
+    http: 400,
+    message: /request body is not valid gzip/,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/json", cutShort(gzipSync(FRESH_JSON)), { "content-encoding": "gzip" }),
+  },
+  {
+    name: "Connect binary gzip: CreateFeature body cut short",
+    http: 400,
+    message: /request body is not valid gzip/,
+    send: () => postConnect(ts.httpUrl, "CreateFeature", "application/proto", cutShort(gzipSync(FRESH)), { "content-encoding": "gzip" }),
+  },
+  {
+    name: "Connect streaming JSON: WatchChanges envelope marked compressed without connect-content-encoding",
+    http: 200,
+    message: /marked compressed \(envelope flag 1\) but the request has no connect-content-encoding header/,
+    send: () => postConnectStream(ts.httpUrl, "WatchChanges", envelope(gzipSync("{}"), 1), { "content-type": "application/connect+json" }),
+  },
+  {
+    name: "Connect streaming JSON gzip: WatchChanges envelope cut short",
+    http: 200,
+    message: /request body is not valid gzip/,
+    send: () =>
+      postConnectStream(ts.httpUrl, "WatchChanges", envelope(cutShort(gzipSync("{}")), 1), {
+        "content-type": "application/connect+json",
+        "connect-content-encoding": "gzip",
+      }),
+  },
+  // Native gRPC, framed by hand: grpc-js itself decides these before any handler runs.
+  {
+    name: "native gRPC gzip: CreateFeature message that is not gzip",
+    http: null,
+    message: /^request message is not valid gzip/,
+    send: () => rawGrpc("CreateFeature", envelope(FRESH, 1), { "grpc-encoding": "gzip" }),
+  },
+  {
+    name: "native gRPC gzip: CreateFeature message cut short",
+    http: null,
+    message: /^request message is not valid gzip/,
+    send: () => rawGrpc("CreateFeature", envelope(cutShort(gzipSync(FRESH)), 1), { "grpc-encoding": "gzip" }),
+  },
+  {
+    name: "native gRPC: CreateFeature message marked compressed without grpc-encoding",
+    http: null,
+    message: /^a message is marked compressed \(flag 1\) but the request has no grpc-encoding header: send grpc-encoding: gzip/,
+    send: () => rawGrpc("CreateFeature", envelope(FRESH, 1)),
+  },
+  {
+    name: "native gRPC: CreateFeature message with flag 2",
+    http: null,
+    message: /^a message has flag 2: use 0 \(uncompressed\) or 1 \(compressed, with grpc-encoding\)$/,
+    send: () => rawGrpc("CreateFeature", envelope(FRESH, 2)),
+  },
+  {
+    name: "native gRPC: CreateFeature with no message",
+    http: null,
+    message: /^request has no message: flagwire\.v1\.FeatureFlagService\/CreateFeature takes exactly one/,
+    send: () => rawGrpc("CreateFeature", Buffer.alloc(0)),
+  },
+  {
+    name: "native gRPC: WatchChanges with no message",
+    http: null,
+    message: /^request has no message: flagwire\.v1\.FeatureFlagService\/WatchChanges takes exactly one/,
+    send: () => rawGrpc("WatchChanges", Buffer.alloc(0)),
+  },
+  {
+    name: "native gRPC: CreateFeature message shorter than its length prefix",
+    http: null,
+    message: new RegExp(`^request ends inside a message: its length prefix says ${FRESH.byteLength + 10} bytes, ${FRESH.byteLength} arrived`),
+    send: () => rawGrpc("CreateFeature", envelope(FRESH), {}, FRESH.byteLength + 10),
+  },
+  {
+    name: "native gRPC: CreateFeature message followed by half a length prefix",
+    http: null,
+    message: /^request ends inside a message: 2 of its 5 header bytes arrived/,
+    send: () => rawGrpc("CreateFeature", Buffer.concat([envelope(FRESH), Buffer.from([0, 0])])),
+  },
+  {
+    name: "native gRPC: CreateFeature with two messages",
+    http: null,
+    message: /^request has more than one message: flagwire\.v1\.FeatureFlagService\/CreateFeature takes exactly one/,
+    send: () => rawGrpc("CreateFeature", Buffer.concat([envelope(FRESH), envelope(FRESH)])),
   },
   {
     name: "native gRPC: CreateFeature body ff ff ff",

@@ -3,7 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
+import { gzipSync } from "node:zlib";
+import { connectRawGrpc } from "./support/raw-grpc.js";
 import { envelope, SERVICE } from "./support/raw-http.js";
+import { REFUSAL_LINES_PER_SECOND } from "../src/server/refusal-log.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // "One structured log line per RPC" holds for every request, also for those refused before the handler runs:
@@ -47,6 +50,16 @@ function grpcRaw(method: string, body: Buffer, streaming = false): Promise<numbe
   }).finally(() => client.close());
 }
 
+/** POSTs raw bytes on its own HTTP/2 connection to the gRPC port, as no gRPC client would frame them. */
+async function grpcFramed(path: string, body: Buffer, headers: Record<string, string> = {}) {
+  const raw = connectRawGrpc(ts.grpcUrl);
+  try {
+    return await raw.post(path, body, headers);
+  } finally {
+    raw.close();
+  }
+}
+
 const http = (path: string, init: RequestInit) => fetch(`${ts.httpUrl}${path}`, init).then((res) => res.arrayBuffer());
 const rpc = (method: string) => `/${SERVICE}/${method}`;
 const NOT_PROTOBUF = Buffer.from([0xff, 0xff, 0xff, 0xff]);
@@ -69,6 +82,42 @@ const rows: LogRow[] = [
     name: "gRPC server-streaming body that is not protobuf",
     send: () => grpcRaw("WatchChanges", NOT_PROTOBUF, true),
     line: { method: `${SERVICE}/WatchChanges`, protocol: "grpc", code: "invalid_argument", message: expect.stringMatching(/not a valid/) },
+  },
+  // The gRPC port: refused by grpc-js itself, or by the wire checks in front of it (guard-grpc-wire.ts).
+  {
+    name: "gRPC unknown method",
+    send: () => grpcRaw("NoSuchMethod", Buffer.alloc(0)),
+    line: { method: "/flagwire.v1.FeatureFlagService/NoSuchMethod", protocol: "grpc", code: "unimplemented", message: expect.stringMatching(/does not implement/) },
+  },
+  {
+    name: "gRPC content-type text/plain",
+    send: () => grpcFramed("CreateFeature", envelope(Buffer.alloc(0)), { "content-type": "text/plain" }),
+    line: { method: `${SERVICE}/CreateFeature`, protocol: "grpc", httpStatus: 415, code: "unimplemented", message: expect.stringMatching(/not application\/grpc/) },
+  },
+  {
+    name: "gRPC body over the size limit",
+    send: () => grpcRaw("CreateFeature", Buffer.alloc(70_000)),
+    line: { method: `${SERVICE}/CreateFeature`, protocol: "grpc", code: "resource_exhausted", message: expect.stringMatching(/larger than the limit of 65536 bytes/) },
+  },
+  {
+    name: "gRPC message that is not gzip",
+    send: () => grpcFramed("CreateFeature", envelope(NOT_PROTOBUF, 1), { "grpc-encoding": "gzip" }),
+    line: { method: `${SERVICE}/CreateFeature`, protocol: "grpc", code: "invalid_argument", message: expect.stringMatching(/not valid gzip/) },
+  },
+  {
+    name: "gRPC message that inflates past the size limit",
+    send: () => grpcFramed("CreateFeature", envelope(gzipSync(Buffer.alloc(70_000)), 1), { "grpc-encoding": "gzip" }),
+    line: { method: `${SERVICE}/CreateFeature`, protocol: "grpc", code: "resource_exhausted", message: expect.stringMatching(/once decompressed/) },
+  },
+  {
+    name: "gRPC message marked compressed without grpc-encoding",
+    send: () => grpcFramed("CreateFeature", envelope(NOT_PROTOBUF, 1)),
+    line: { method: `${SERVICE}/CreateFeature`, protocol: "grpc", code: "invalid_argument", message: expect.stringMatching(/no grpc-encoding header/) },
+  },
+  {
+    name: "gRPC server-streaming call with no message",
+    send: () => grpcFramed("WatchChanges", Buffer.alloc(0)),
+    line: { method: `${SERVICE}/WatchChanges`, protocol: "grpc", code: "invalid_argument", message: expect.stringMatching(/request has no message/) },
   },
   // The HTTP port: refused by the router or by connect before the handler.
   {
@@ -153,4 +202,24 @@ describe("one log line per RPC", () => {
       expect(rpcLines()).toEqual([expect.objectContaining({ level: INFO, ...line, msg: "rpc", durationMs: expect.any(Number) })]);
     });
   }
+});
+
+describe("a flood of refused requests", () => {
+  it("logs one line each up to the rate limit, then a line saying how many were left out", async () => {
+    lines.length = 0;
+    const sent = 3 * REFUSAL_LINES_PER_SECOND;
+    const raw = connectRawGrpc(ts.grpcUrl);
+    try {
+      for (let i = 0; i < sent; i++) await raw.post("NoSuchMethod", Buffer.alloc(0));
+    } finally {
+      raw.close();
+    }
+    const summaries = () => lines.filter((line) => line.msg === "rpc lines suppressed: too many refused requests");
+    const logged = () => rpcLines().filter((line) => line.method === "/flagwire.v1.FeatureFlagService/NoSuchMethod").length;
+    const suppressed = () => summaries().reduce((sum, line) => sum + Number(line.suppressed), 0);
+    // However the burst falls across one-second windows, every refusal ends up a line or counted in a summary.
+    await vi.waitFor(() => expect(logged() + suppressed()).toBe(sent), { timeout: 3000 });
+    expect(logged()).toBeLessThan(sent);
+    expect(summaries()[0]).toMatchObject({ level: 40, linesPerSecond: REFUSAL_LINES_PER_SECOND });
+  });
 });

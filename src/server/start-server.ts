@@ -26,7 +26,8 @@ import { checkListenPolicy } from "./listen-policy.js";
 import { parseAddress } from "./parse-address.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { limitStreamsPerClient } from "./stream-limit.js";
-import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
+import { createRefusalLog } from "./refusal-log.js";
+import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
 import { createTokenService } from "./token-service.js";
 
@@ -148,7 +149,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
   });
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
-  const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "grpc", refused) };
+  // Rate-limited: these refusals cost a client nothing, so a flood of them must not flood the log.
+  const logRefused = createRefusalLog(logger);
+  const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefused("grpc", refused) };
 
   let grpc: Awaited<ReturnType<typeof listenGrpc>> | undefined;
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
@@ -160,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
       maxConnectionAgeMs: limits.maxConnectionAgeMs,
       ...(options.tls ? { tls: options.tls } : {}),
+      onRefused: grpcOptions.onRefused,
       services: [
         createGrpcService(FeatureFlagService, impl, grpcOptions),
         createGrpcService(TokenService, tokenImpl, grpcOptions),
@@ -179,7 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       readMaxBytes: maxRequestBytes,
       requestTimeoutMs: limits.requestTimeoutMs,
       shutdownSignal: shutdown.signal,
-      onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "http", refused),
+      onRefused: (refused: RefusedRpc) => logRefused("http", refused),
     });
   } catch (err) {
     await grpc?.close(0);

@@ -1,6 +1,8 @@
 import { Server } from "@grpc/grpc-js";
 import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
+import type { RefusedRpc } from "../rpc-interceptor.js";
 import type { GrpcService } from "./create-grpc-service.js";
+import { guardGrpcWire, type GuardedMethod } from "./guard-grpc-wire.js";
 
 /** Options of {@link listenGrpc}. */
 export interface GrpcListenOptions {
@@ -17,6 +19,8 @@ export interface GrpcListenOptions {
   maxConnectionAgeMs?: number;
   /** Serve over TLS (and require client certificates when it has a client CA); plaintext when unset. */
   tls?: ServerTls;
+  /** Called for each call that grpc-js or the wire checks refused before any handler ran (see guard-grpc-wire.ts). */
+  onRefused?: (refused: RefusedRpc) => void;
 }
 
 /** A running grpc-js listener. */
@@ -54,6 +58,8 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       err ? reject(new Error(`cannot listen for gRPC on ${options.address}: ${err.message}`)) : resolve(boundPort),
     );
   });
+  const { maxReceiveMessageLength, onRefused } = options;
+  guardGrpcWire(server, { methods: guardedMethods(options.services), maxReceiveMessageLength, ...(onRefused ? { onRefused } : {}) });
   return {
     port,
     close(graceMs) {
@@ -71,4 +77,13 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       });
     },
   };
+}
+
+/** Every registered method by its HTTP/2 path, for the wire checks. */
+function guardedMethods(services: GrpcService[]): Map<string, GuardedMethod> {
+  const methods = new Map<string, GuardedMethod>();
+  for (const { definition } of services) {
+    for (const { path, requestStream } of Object.values(definition)) methods.set(path, { name: path.slice(1), requestStream });
+  }
+  return methods;
 }

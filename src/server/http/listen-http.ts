@@ -14,7 +14,7 @@ import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
-import { checkBinaryBody } from "./check-binary-body.js";
+import { checkBody } from "./check-body.js";
 import { checkGetMessage } from "./check-get-message.js";
 import { readRefusal } from "./read-refusal.js";
 import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
@@ -69,8 +69,9 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
 }
 
 /**
- * connect-node's `connectNodeAdapter`, plus three steps: binary bodies are checked so that bytes which are not
- * protobuf get INVALID_ARGUMENT instead of connect-es's INTERNAL (see check-binary-body.ts); refusals that connect
+ * connect-node's `connectNodeAdapter`, plus three steps: bodies are checked so that bytes which are not
+ * protobuf, JSON that is not UTF-8 and compression that does not decompress get INVALID_ARGUMENT instead of
+ * connect-es's INTERNAL or U+FFFD (see check-body.ts); refusals that connect
  * leaves bare (404, 405, 415) get a Connect JSON error that says what would work (routing-refusal.ts); and each
  * request no handler saw is reported to `onRefused`.
  */
@@ -114,7 +115,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
         const refusal = await checkGetMessage(new URL(req.url ?? "/", "http://localhost"), handler.method.input, options.readMaxBytes);
         if (refusal) return refuse(refusal);
       }
-      const request = checkBinaryBody(universalRequestFromNodeRequest(req, res, undefined, values), handler.method.input, options.readMaxBytes);
+      const request = checkBody(universalRequestFromNodeRequest(req, res, undefined, values), handler.method.input, options.readMaxBytes);
       const response = await handler(request);
       if (isRpcLogged(values)) return universalResponseToNodeResponse(response, res);
       return refuse(explainRoutingRefusal(handler, request, response) ?? (await readRefusal(response, options.readMaxBytes)));

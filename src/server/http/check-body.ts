@@ -8,21 +8,24 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { headerEncoding as headerGrpcWebEncoding, parseContentType as parseGrpcWebContentType } from "@connectrpc/connect/protocol-grpc-web";
 import { decodeRequest } from "../decode-request.js";
+import { checkUtf8 } from "./check-utf8.js";
 import { canDecompress, decompress } from "./decompress.js";
 
 /**
- * Wraps a request body so that protobuf bytes that do not decode, compressed or not, fail with INVALID_ARGUMENT.
- *
- * connect-es reports an undecodable binary body as INTERNAL, which tells the caller the server is at fault; the
- * native gRPC port answers INVALID_ARGUMENT, and so must this one. The wrapped body is read by connect inside its
- * error handling, so the error reaches the caller in each protocol's own format. JSON bodies pass through:
- * connect already answers INVALID_ARGUMENT for bad JSON. Compressed bodies are decompressed here to be checked,
- * and again by connect to be read; only compressed binary requests pay for that.
+ * Wraps a request body so that what connect-es would misreport is refused with INVALID_ARGUMENT (or
+ * RESOURCE_EXHAUSTED past the size limit), in each protocol's own error format:
+ * - protobuf bytes that do not decode: connect-es says INTERNAL, which tells the caller the server is at fault;
+ * - JSON that is not UTF-8: connect-es would read it as U+FFFD and store that (binary protobuf refuses it);
+ * - a compressed body or envelope that does not decompress (cut short, say): connect-es says INTERNAL;
+ * - an envelope marked compressed in a request that names no encoding: connect-es says INTERNAL.
+ * The wrapped body is read by connect inside its error handling, so the error reaches the caller as connect's
+ * own would. Compressed bodies are decompressed here to be checked, and again by connect to be read; only
+ * compressed requests pay for that.
  */
-export function checkBinaryBody(request: UniversalServerRequest, input: DescMessage, readMaxBytes: number): UniversalServerRequest {
+export function checkBody(request: UniversalServerRequest, input: DescMessage, readMaxBytes: number): UniversalServerRequest {
   const body = request.body;
   if (!isByteStream(body)) return request;
-  const framing = binaryFraming(request.header.get("content-type"));
+  const framing = bodyFraming(request.header.get("content-type"));
   if (!framing) return request;
   const encoding = request.header.get(framing.encodingHeader) ?? "identity";
   // An encoding we cannot read is one connect-node cannot read either: it refuses it, naming those it reads.
@@ -31,20 +34,23 @@ export function checkBinaryBody(request: UniversalServerRequest, input: DescMess
 }
 
 interface Framing {
+  /** Protobuf rather than JSON. */
+  binary: boolean;
   /** Messages in envelopes (Connect streaming, gRPC-Web) rather than the whole body (Connect unary). */
   enveloped: boolean;
   /** The header that names the compression of the body or of each compressed envelope. */
   encodingHeader: string;
 }
 
-/** How a binary body is framed, by the same content-type parsers connect uses; undefined for JSON and the rest. */
-function binaryFraming(contentType: string | null): Framing | undefined {
+/** How a body is framed, by the same content-type parsers connect uses; undefined for what connect does not read. */
+function bodyFraming(contentType: string | null): Framing | undefined {
   const connect = parseConnectContentType(contentType);
-  if (connect?.binary) {
-    return connect.stream ? { enveloped: true, encodingHeader: headerStreamEncoding } : { enveloped: false, encodingHeader: headerUnaryEncoding };
+  if (connect) {
+    const { binary, stream } = connect;
+    return stream ? { binary, enveloped: true, encodingHeader: headerStreamEncoding } : { binary, enveloped: false, encodingHeader: headerUnaryEncoding };
   }
   const grpcWeb = parseGrpcWebContentType(contentType);
-  if (grpcWeb?.binary && !grpcWeb.text) return { enveloped: true, encodingHeader: headerGrpcWebEncoding };
+  if (grpcWeb && !grpcWeb.text) return { binary: grpcWeb.binary, enveloped: true, encodingHeader: headerGrpcWebEncoding };
   return undefined;
 }
 
@@ -61,12 +67,13 @@ interface Check extends Framing {
 async function* checked(body: AsyncIterable<Uint8Array>, check: Check): AsyncIterable<Uint8Array> {
   const { input, readMaxBytes, encoding } = check;
   const bytes = await readAll(body, readMaxBytes);
+  const checkMessage = (message: Uint8Array) => (check.binary ? decodeRequest(input, message) : checkUtf8(message));
   if (!check.enveloped) {
-    decodeRequest(input, await decompress(bytes, encoding, readMaxBytes));
+    checkMessage(await decompress(bytes, encoding, readMaxBytes));
   } else {
     for (const { flags, data } of envelopes(bytes)) {
-      if (flags === 0) decodeRequest(input, data);
-      else if (flags === COMPRESSED) decodeRequest(input, await decompressEnvelope(data, check));
+      if (flags === 0) checkMessage(data);
+      else if (flags === COMPRESSED) checkMessage(await decompressEnvelope(data, check));
     }
   }
   yield bytes;
