@@ -16,6 +16,7 @@ import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
 import { checkBinaryBody } from "./check-binary-body.js";
 import { checkGetMessage } from "./check-get-message.js";
+import { createOriginPolicy, type OriginPolicyOptions } from "./origin-policy.js";
 import { readRefusal } from "./read-refusal.js";
 import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
 
@@ -33,6 +34,8 @@ export interface HttpListenOptions {
   requestTimeoutMs: number;
   /** Aborted at shutdown: connect-node then ends open streams. */
   shutdownSignal: AbortSignal;
+  /** Which Host and Origin headers are served, and to which origins CORS answers (origin-policy.ts). */
+  origins: Omit<OriginPolicyOptions, "tls">;
   /**
    * Called once for each request refused before a handler ran (unknown path, HTTP method, content type, a body
    * that does not decode or is too large...), once its answer is out, so that it can be logged like the calls
@@ -69,7 +72,8 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
 }
 
 /**
- * connect-node's `connectNodeAdapter`, plus three steps: binary bodies are checked so that bytes which are not
+ * connect-node's `connectNodeAdapter`, plus four steps: Host and Origin are checked first, and CORS preflights
+ * answered (origin-policy.ts); binary bodies are checked so that bytes which are not
  * protobuf get INVALID_ARGUMENT instead of connect-es's INTERNAL (see check-binary-body.ts); refusals that connect
  * leaves bare (404, 405, 415) get a Connect JSON error that says what would work (routing-refusal.ts); and each
  * request no handler saw is reported to `onRefused`.
@@ -89,6 +93,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
   for (const { service, impl } of options.services) router.service(service, impl);
   const mainService = (options.services[0] as { service: DescService }).service;
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  const originPolicy = createOriginPolicy({ ...options.origins, tls: options.tls !== undefined });
   return (req, res) => {
     const started = performance.now();
     const path = req.url?.split("?", 1)[0] ?? "";
@@ -107,6 +112,11 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       return universalResponseToNodeResponse(refusal.response, res);
     };
     const serve = async () => {
+      // Before the route: a page of a foreign origin or a rebound name learns nothing, not even which paths exist.
+      const decision = originPolicy(req.method ?? "", req.headers);
+      if (decision.kind === "refuse") return refuse(decision.refusal);
+      if (decision.kind === "answer") return universalResponseToNodeResponse(decision.response, res);
+      for (const [name, value] of Object.entries(decision.header)) res.setHeader(name, value);
       if (!handler) return refuse(routeNotFound(path, mainService));
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
