@@ -54,9 +54,10 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
       // While authentication is off, not even the headers are read (the hot path stays lean).
       if (required === null || !registry.authOn) return;
       const bearer = parseBearer(context.requestHeader.get("authorization"));
+      // Which of two tokens did the caller mean? Taking the first silently would let a proxy's header and a client's mix.
+      if (bearer.ambiguous) throw new DomainError("UNAUTHENTICATED", `the request has several authorization headers, which is ambiguous: ${HOW_TO_SEND} once`);
       const auth = registry.authenticate(bearer.token);
       const call = `${method.parent.typeName}/${method.name}`;
-      if (bearer.ambiguous) throw new DomainError("UNAUTHENTICATED", `the request has several authorization headers, which is ambiguous: ${HOW_TO_SEND} once`);
       switch (auth.status) {
         case "off":
           return;

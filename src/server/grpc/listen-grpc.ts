@@ -1,3 +1,5 @@
+import type { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http2";
 import { Server } from "@grpc/grpc-js";
 import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
 import type { GrpcService } from "./create-grpc-service.js";
@@ -54,6 +56,7 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       err ? reject(new Error(`cannot listen for gRPC on ${options.address}: ${err.message}`)) : resolve(boundPort),
     );
   });
+  seeRepeatedAuthorization(server);
   return {
     port,
     close(graceMs) {
@@ -71,4 +74,23 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       });
     },
   };
+}
+
+/**
+ * Node's HTTP/2 keeps only the first of a repeated `authorization` header in the headers object grpc-js reads,
+ * silently. grpc-js has no hook before it reads them, so a listener of our own runs first on its HTTP/2
+ * servers (a private field, pinned by the exact grpc-js version and by test/ambiguous-authorization.test.ts) and
+ * joins the repeats, so that the call guard sees them and refuses the ambiguity.
+ */
+function seeRepeatedAuthorization(server: Server): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  if (!(http2Servers instanceof Map)) throw new Error("grpc-js no longer keeps http2Servers: repeated authorization headers would go unseen");
+  for (const http2Server of http2Servers.keys()) http2Server.prependListener("stream", joinRepeatedAuthorization);
+}
+
+function joinRepeatedAuthorization(_stream: unknown, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]): void {
+  let values: string[] | undefined;
+  // HTTP/2 header names are lowercase on the wire.
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i] === "authorization") (values ??= []).push(rawHeaders[i + 1] as string);
+  if (values !== undefined && values.length > 1) headers.authorization = values.join(", ");
 }

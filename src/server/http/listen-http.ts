@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
@@ -118,6 +118,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (decision.kind === "answer") return universalResponseToNodeResponse(decision.response, res);
       for (const [name, value] of Object.entries(decision.header)) res.setHeader(name, value);
       if (!handler) return refuse(routeNotFound(path, mainService));
+      seeRepeatedAuthorization(req);
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
       if (req.method === "GET") {
@@ -135,6 +136,20 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (error.code !== Code.Aborted) res.destroy();
     });
   };
+}
+
+/**
+ * Node keeps only the first of repeated Authorization headers in `req.headers`, which connect reads: join them
+ * (as HTTP lists are joined) so that the call guard sees them all and refuses the ambiguity.
+ */
+function seeRepeatedAuthorization(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  let values: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === "authorization") (values ??= []).push(raw[i + 1] as string);
+  }
+  if (values !== undefined && values.length > 1) req.headers.authorization = values.join(", ");
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {
