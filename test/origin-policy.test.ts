@@ -1,7 +1,13 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CreateFeatureRequestSchema } from "../gen/flagwire/v1/flags_pb.js";
+import { createOriginPolicy } from "../src/server/http/origin-policy.js";
+import { startServeProcess } from "./support/cli-process.js";
 import { envelope, SERVICE, sendRaw, type RawResponse } from "./support/raw-http.js";
+import { runCli } from "./support/serve-child.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -164,5 +170,69 @@ describe("with authentication on", () => {
     } finally {
       await ts.close();
     }
+  });
+});
+
+describe("flagwire serve --allow-host, --allow-origin", () => {
+  const dir = mkdtempSync(join(tmpdir(), "flagwire-origin-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  vi.setConfig({ testTimeout: 30_000 });
+
+  it("takes them from flags and environment variables", async () => {
+    const serve = await startServeProcess(
+      ["--db", join(dir, "flags.db"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--allow-host", "flags.internal, other.internal"],
+      { FLAGWIRE_ALLOW_ORIGIN: "https://dash.example,http://localhost:5173" },
+    );
+    try {
+      const url = String(serve.started.http);
+      const headers: Array<[string, string]> = [["content-type", "application/json"], ["connect-protocol-version", "1"]];
+      const create = (name: string, extra: Array<[string, string]>) => sendRaw(url, { path: CREATE, headers: [...headers, ...extra], body: JSON.stringify({ name }) });
+      expect((await create("a", [["host", "other.internal"]])).status).toBe(200);
+      expect((await create("b", [["host", "attacker.example"]])).status).toBe(403);
+      const fromVite = await create("c", [["host", new URL(url).host], ["origin", "http://localhost:5173"]]);
+      expect(fromVite.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it.each([
+    [["--allow-origin", "https://dash.example/app"], `"https://dash.example/app" is not an origin: give scheme://host[:port] without a path`],
+    [["--allow-origin", "dash.example"], `"dash.example" is not an origin`],
+    [["--allow-host", "http://flags.internal"], `"http://flags.internal" is not a host name: give names like flags.internal, without scheme or port`],
+    [["--allow-host", ","], "give at least one value"],
+  ])("refuses %j with exit code 2, saying why", async (args, message) => {
+    const result = await runCli(["serve", "--db", join(dir, "never.db"), ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(join(dir, "never.db"))).toBe(false);
+  });
+});
+
+describe("createOriginPolicy", () => {
+  const policy = (allowOrigins: string[], authOn = false) =>
+    createOriginPolicy({ allowHosts: [], allowOrigins, authEnabled: () => authOn, tls: false });
+
+  it("answers '*' with '*', never with credentials", async () => {
+    const preflight = policy(["*"])("OPTIONS", { host: "127.0.0.1:8080", origin: "https://any.example", "access-control-request-method": "POST" });
+    expect(preflight.kind).toBe("answer");
+    const header = preflight.kind === "answer" ? preflight.response.header : new Headers();
+    expect(header.get("access-control-allow-origin")).toBe("*");
+    expect(header.get("access-control-allow-credentials")).toBeNull();
+    expect(policy(["*"])("POST", { host: "127.0.0.1:8080", origin: "https://any.example" })).toMatchObject({
+      kind: "serve",
+      header: { "access-control-allow-origin": "*" },
+    });
+  });
+
+  it("refuses a malformed Host while auth is off, and serves any Host while it is on", () => {
+    for (const host of ["a:b:c", "[::1", "localhost:http", ""]) expect(policy([])("POST", { host }).kind, host).toBe("refuse");
+    expect(policy([], true)("POST", { host: "attacker.example" }).kind).toBe("serve");
+  });
+
+  it("matches the server's own origin with its scheme and port, as browsers normalize it", () => {
+    expect(policy([])("POST", { host: "localhost:80", origin: "http://localhost" }).kind).toBe("serve");
+    expect(policy([])("POST", { host: "LOCALHOST:8080", origin: "http://localhost:8080" }).kind).toBe("serve");
+    expect(policy([])("POST", { host: "localhost:8080", origin: "http://localhost:8081" }).kind).toBe("refuse");
   });
 });
