@@ -176,3 +176,15 @@ describe("restore says what the restored database's authentication is", () => {
     expect(restored.stdout).toMatch(expected);
   });
 });
+
+it("restore warns when it switches authentication off", async () => {
+  const old = freshDb();
+  await (await startServer(options(old, { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0" }))).close();
+  const backup = join(dir, "before-any-token.db");
+  expect((await runCli(["backup", backup, "--db", old])).code).toBe(0);
+  await runCli(["token", "create", "--db", old, "--role", "admin", "--name", "a"]);
+  const restored = await runCli(["restore", backup, "--db", old]);
+  expect(restored.code, restored.stderr).toBe(0);
+  expect(restored.stdout).toMatch(/^auth: off \(no token ever created\)/m);
+  expect(restored.stderr).toBe("warning: the replaced database had authentication on; the restored one has it off: anyone on loopback may change every flag\n");
+});

@@ -10,10 +10,13 @@ export function restoreCommand(): Command {
     .addOption(new Option("--db <path>", "the database to replace").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addHelpText("after", "\nExample:\n  flagwire restore /backups/flags-2024-05-01.db --db ./feature_flags.db")
     .action((file: string, opts: { db: string }) => {
-      const { revision, previous, auth } = restoreDatabase(file, opts.db);
+      const { revision, previous, auth, previousAuth } = restoreDatabase(file, opts.db);
       const kept = previous ? `; the replaced database is kept as ${JSON.stringify(previous)}` : "";
       process.stdout.write(`restored ${JSON.stringify(opts.db)} from ${JSON.stringify(file)} at revision ${revision}${kept}\n`);
       process.stdout.write(`${describeAuth(auth, opts.db)}\n`);
+      if (previousAuth?.on && !auth.on) {
+        process.stderr.write("warning: the replaced database had authentication on; the restored one has it off: anyone on loopback may change every flag\n");
+      }
     });
 }
 

@@ -60,7 +60,10 @@ export function backupDatabase(sourcePath: string, destinationPath: string): Cop
  * @example
  * const { revision, previous } = restoreDatabase("/backups/flags-2024-05-01.db", "./feature_flags.db");
  */
-export function restoreDatabase(backupPath: string, dbPath: string): CopyResult & { previous: string | null; auth: AuthState } {
+export function restoreDatabase(
+  backupPath: string,
+  dbPath: string,
+): CopyResult & { previous: string | null; auth: AuthState; previousAuth: AuthState | null } {
   if (resolve(backupPath) === resolve(dbPath)) {
     throw new DomainError("INVALID_ARGUMENT", `the backup ${JSON.stringify(backupPath)} is the database itself: nothing to restore`);
   }
@@ -69,9 +72,11 @@ export function restoreDatabase(backupPath: string, dbPath: string): CopyResult 
   // Checks the backup (refusing a corrupt, foreign or newer one) and copies it whole, -wal included.
   const { revision } = backupDatabase(backupPath, restoring);
   let previous: string | null = null;
+  let previousAuth: AuthState | null = null;
   try {
     if (existsSync(dbPath)) {
       checkNotInUse(dbPath);
+      previousAuth = authStateOrNull(dbPath);
       previous = `${dbPath}.before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       renameSync(dbPath, previous);
       for (const suffix of ["-wal", "-shm"]) {
@@ -83,7 +88,16 @@ export function restoreDatabase(backupPath: string, dbPath: string): CopyResult 
   } finally {
     rmSync(restoring, { force: true });
   }
-  return { revision, previous, auth: authStateOf(dbPath) };
+  return { revision, previous, auth: authStateOf(dbPath), previousAuth };
+}
+
+/** The replaced database may be damaged (that is what restores are for): then its state is unknown. */
+function authStateOrNull(path: string): AuthState | null {
+  try {
+    return authStateOf(path);
+  } catch {
+    return null;
+  }
 }
 
 /**
