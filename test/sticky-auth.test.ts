@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { ConnectError } from "@connectrpc/connect";
 import Database from "better-sqlite3";
 import { pino } from "pino";
@@ -92,9 +93,12 @@ describe("a database whose tokens were all deleted", () => {
     const other = new Database(dbPath);
     other.exec("DELETE FROM tokens");
     other.close();
-    const server = await startServer(options(dbPath));
+    const logged: string[] = [];
+    const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _encoding, done) => done(void logged.push(chunk.toString("utf8"))) }));
+    const server = await startServer(options(dbPath, { logger }));
     try {
       expect(server.tokens.authEnabled).toBe(true);
+      expect(logged.join("")).toContain("authentication is on, but no API token exists (they were deleted): every call is refused");
       const anonymous = createFlagClient({ baseUrl: `http://127.0.0.1:${server.httpPort}`, protocol: "connect" });
       expect(await refusal(anonymous.createFeature({ name: "open" }))).toMatch(/^16 .*no token exists/);
       expect(rows(dbPath)).toEqual({ features: [], changes: [] });
