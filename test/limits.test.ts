@@ -125,8 +125,8 @@ describe("connections", () => {
     const next = watch.next();
     const slow = await Promise.all([
       slowClient(port, ""),
-      slowClient(port, `POST ${path} HTTP/1.1\r\nHost: x\r\nX-Slow: `),
-      slowClient(port, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":`),
+      slowClient(port, `POST ${path} HTTP/1.1\r\nHost: localhost\r\nX-Slow: `),
+      slowClient(port, `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":`),
     ]);
     for (const { closedAfterMs, received } of slow) {
       expect(closedAfterMs).toBeLessThan(5000);

@@ -61,6 +61,16 @@ export function serveCommand(): Command {
     )
     // No environment variable: commander would take any value (even "false") as set, and this one opens the server.
     .addOption(new Option("--insecure", "allow listening on non-loopback addresses while no API token exists (no authentication)"))
+    .addOption(
+      new Option("--allow-host <host,...>", "while no API token exists, also serve these Host names (besides localhost and IP addresses)")
+        .env("FLAGWIRE_ALLOW_HOST")
+        .argParser(parseHosts),
+    )
+    .addOption(
+      new Option("--allow-origin <origin,...>", "browser origins that may call the HTTP listener cross-origin (CORS), or '*'")
+        .env("FLAGWIRE_ALLOW_ORIGIN")
+        .argParser(parseOrigins),
+    )
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
     .addHelpText(
@@ -92,6 +102,8 @@ export function serveCommand(): Command {
         retention: retentionOf(opts),
         insecure: opts.insecure === true,
         protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
+        allowHosts: opts.allowHost ?? [],
+        allowOrigins: opts.allowOrigin ?? [],
         ...(tls ? { tls } : {}),
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
@@ -142,6 +154,8 @@ interface ServeOptions {
   insecure?: boolean;
   protectHealth?: boolean;
   protectReflection?: boolean;
+  allowHost?: string[];
+  allowOrigin?: string[];
 }
 
 /** Without either limit the log keeps everything: it is also the audit trail. */
@@ -151,6 +165,33 @@ function retentionOf(opts: ServeOptions): ServerOptions["retention"] {
     revisions: opts.retainRevisions === undefined ? undefined : Number(opts.retainRevisions),
     days: opts.retainDays === undefined ? undefined : Number(opts.retainDays),
   };
+}
+
+/** `--allow-host a.example,b.example`: host names as in a Host header, without port. */
+function parseHosts(value: string): string[] {
+  return commaList(value).map((host) => {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(host)) {
+      throw new InvalidArgumentError(`"${host}" is not a host name: give names like flags.internal, without scheme or port`);
+    }
+    return host.toLowerCase();
+  });
+}
+
+/** `--allow-origin https://dash.example,http://localhost:5173`: origins exactly as browsers send them, or `*`. */
+function parseOrigins(value: string): string[] {
+  return commaList(value).map((origin) => {
+    if (origin === "*") return origin;
+    if (!/^https?:\/\/[^/?#@\s]+$/i.test(origin) || !URL.canParse(origin)) {
+      throw new InvalidArgumentError(`"${origin}" is not an origin: give scheme://host[:port] without a path, e.g. https://dash.example.com, or '*'`);
+    }
+    return new URL(origin).origin;
+  });
+}
+
+function commaList(value: string): string[] {
+  const items = value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  if (items.length === 0) throw new InvalidArgumentError("give at least one value");
+  return items;
 }
 
 function parsePositive(value: string, unit: string): number {

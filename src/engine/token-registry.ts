@@ -9,6 +9,7 @@ import type { StoredToken, TokenStore } from "../store/token-store.js";
 export type Authentication =
   | { status: "off" }
   | { status: "missing" }
+  | { status: "no-token" }
   | { status: "ok"; token: StoredToken }
   | { status: "revoked"; token: StoredToken }
   | { status: "unknown" };
@@ -39,6 +40,8 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
   const { store } = options;
   const clock = options.clock ?? Date.now;
   let byHash = new Map<string, StoredToken>();
+  // Set once a token ever existed (the store's mark): from then on, no token means nobody gets in.
+  let marked = false;
   const pendingUse = new Map<string, number>();
   // Secret -> hash, so that the hot path does not hash on every call (a few µs). Bounded: random secrets sent by
   // a stranger only churn it.
@@ -61,6 +64,8 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
       if (token?.revokedAt !== null && !controller.signal.aborted) controller.abort(revokedError(token?.name));
     }
     byHash = next;
+    // Sticky in memory too: nothing done to the file while this server runs switches its authentication off.
+    marked ||= next.size > 0 || store.authMarked();
   };
   const refresh = (): void => {
     if (store.changedElsewhere()) reload();
@@ -96,22 +101,31 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
   };
 
   return {
-    /** Whether calls need a token: true once any token was ever created (revoking them all does not open the server). */
+    /**
+     * Whether calls need a token: true once any token was ever created in the database. Neither revoking every
+     * token nor deleting them opens the server.
+     */
     get authEnabled(): boolean {
       refresh();
-      return byHash.size > 0;
+      return marked;
+    },
+
+    /** Whether authentication is on but not a single token exists (they were deleted): then nobody gets in. */
+    get noTokenLeft(): boolean {
+      refresh();
+      return marked && byHash.size === 0;
     },
 
     /**
-     * Looks a secret up and notes its use; `off` while no token exists (authentication is off), `missing` when
-     * one is needed and `secret` is undefined.
+     * Looks a secret up and notes its use; `off` while no token was ever created (authentication is off),
+     * `no-token` when it is on but every token was deleted, `missing` when one is needed and `secret` is undefined.
      */
     authenticate(secret: string | undefined): Authentication {
-      // While no token exists, the 50 ms poll is enough to notice the first one made elsewhere; once tokens
-      // exist, every call looks, so that a revocation anywhere takes effect on the next call.
-      if (byHash.size === 0) return { status: "off" };
+      // While authentication is off, the 50 ms poll is enough to notice the first token made elsewhere; once it
+      // is on, every call looks, so that a revocation anywhere takes effect on the next call.
+      if (!marked) return { status: "off" };
       refresh();
-      if (byHash.size === 0) return { status: "off" };
+      if (byHash.size === 0) return { status: "no-token" };
       if (secret === undefined) return { status: "missing" };
       const token = byHash.get(hashOf(secret));
       if (!token) return { status: "unknown" };
@@ -120,9 +134,9 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
       return { status: "ok", token };
     },
 
-    /** Whether any token exists, as of the last look (at most 50 ms ago); cheap enough for every call. */
-    get tokensExist(): boolean {
-      return byHash.size > 0;
+    /** Whether calls need a token, as of the last look (at most 50 ms ago); cheap enough for every call. */
+    get authOn(): boolean {
+      return marked;
     },
 
     /** Aborts when the token with this hash is revoked, here or by another process. */

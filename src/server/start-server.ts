@@ -63,6 +63,10 @@ export interface ServerOptions {
   bootstrapToken?: string;
   /** Listen on non-loopback addresses even though no API token exists, so that anyone may call anything. */
   insecure?: boolean;
+  /** Host names the HTTP listener serves besides loopback ones and IP addresses while authentication is off (`--allow-host`). */
+  allowHosts?: readonly string[];
+  /** Browser origins that may call the HTTP listener cross-origin, with CORS (`--allow-origin`); `*` for any. */
+  allowOrigins?: readonly string[];
   /** Make health and/or reflection need a reader token too; both are open by default. */
   protect?: ProtectedInfrastructure;
   /**
@@ -127,7 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closeStorage();
     throw err;
   }
-  logAuthState(logger, tokens.authEnabled, insecure);
+  logAuthState(logger, tokens, insecure, options.dbPath);
   const shutdown = new AbortController();
   const guard = createCallGuard({ registry: tokens, ...(options.protect ? { protect: options.protect } : {}) });
   const intercept = { logger, guard };
@@ -183,6 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       readMaxBytes: maxRequestBytes,
       requestTimeoutMs: limits.requestTimeoutMs,
       shutdownSignal: shutdown.signal,
+      origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),
     });
   } catch (err) {
@@ -218,8 +223,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** Says at start whether calls need a token, and what that means for where the server may listen. */
-function logAuthState(logger: Logger, authEnabled: boolean, insecure: boolean): void {
-  if (authEnabled) {
+function logAuthState(logger: Logger, tokens: TokenRegistry, insecure: boolean, dbPath: string): void {
+  if (tokens.noTokenLeft) {
+    logger.warn(
+      "authentication is on, but no API token exists (they were deleted): every call is refused; " +
+        `create one with \`flagwire token create --db ${dbPath} --role admin --name ops\``,
+    );
+  } else if (tokens.authEnabled) {
     logger.info("authentication is on: every call needs an API token (health and reflection excepted unless protected)");
   } else if (insecure) {
     logger.warn("authentication is OFF and --insecure is set: anyone who can reach the listeners may change every flag");

@@ -25,6 +25,8 @@ export interface TokenStore {
   insertToken(token: NewToken): void;
   /** Marks the active token `name` revoked; returns it, or null when there is none. */
   revokeToken(name: string, at: number, by: string): StoredToken | null;
+  /** Whether a token was ever created in this database: then authentication stays on, even with no token left. */
+  authMarked(): boolean;
   /** Records last-use times (hash -> ms), keeping the later of stored and given; one transaction. */
   recordUse(uses: ReadonlyMap<string, number>): void;
   /** True when another connection or process wrote to the database since the last call. */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Code } from "@connectrpc/connect";
 
@@ -95,4 +96,41 @@ export async function postGrpcWeb(
     code: status === undefined ? "(no grpc-status)" : status === "0" ? "ok" : codeToString(Number(status) as Code),
     message: decodeURIComponent(trailer.get("grpc-message") ?? ""),
   };
+}
+
+/** What {@link sendRaw} got back. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as UTF-8 text; `bytes` as received, for enveloped (binary) bodies. */
+  body: string;
+  bytes: Buffer;
+}
+
+/**
+ * Sends one HTTP/1.1 request exactly as given, with node:http rather than fetch, so that headers a browser or
+ * fetch would set themselves (Host, Origin) or merge (a repeated header, given as several `[name, value]` pairs)
+ * are sent as written.
+ */
+export function sendRaw(
+  baseUrl: string,
+  request: { method?: string; path: string; headers: Array<[string, string]>; body?: string | Uint8Array },
+): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: request.method ?? "POST", path: request.path, headers: request.headers.flat(), setHost: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString("utf8"), bytes });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(request.body);
+  });
 }

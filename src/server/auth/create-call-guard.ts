@@ -26,16 +26,19 @@ export function callerName(context: HandlerContext): string | undefined {
 const HOW_TO_SEND = 'send the header "authorization: Bearer <token>"';
 const HOW_TO_CREATE = "an admin creates tokens with `flagwire token create` or TokenService/CreateToken";
 
+const HOW_TO_CREATE_FIRST = "on the server's machine, create one on its database file with `flagwire token create --db <path> --role admin --name ops`";
+
 /** Options of {@link createCallGuard}. */
 export interface CallGuardOptions {
-  registry: Pick<TokenRegistry, "authenticate" | "revocationSignal" | "tokensExist">;
+  registry: Pick<TokenRegistry, "authenticate" | "revocationSignal" | "authOn">;
   /** Health and reflection are open unless listed here. */
   protect?: ProtectedInfrastructure;
 }
 
 /**
  * Creates the guard that checks `authorization: Bearer <token>` against the method's required role
- * (method-roles.ts). While no token exists authentication is off and every call is admitted.
+ * (method-roles.ts). Until a token is first created authentication is off and every call is admitted; after
+ * that it stays on, and with every token deleted nobody is admitted.
  */
 export function createCallGuard(options: CallGuardOptions): CallGuard {
   const { registry } = options;
@@ -48,14 +51,18 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
   return {
     admit(method, context) {
       const required = roleOf(method);
-      // Without tokens, authentication is off: not even the headers are read (the hot path stays lean).
-      if (required === null || !registry.tokensExist) return;
+      // While authentication is off, not even the headers are read (the hot path stays lean).
+      if (required === null || !registry.authOn) return;
       const bearer = parseBearer(context.requestHeader.get("authorization"));
+      // Which of two tokens did the caller mean? Taking the first silently would let a proxy's header and a client's mix.
+      if (bearer.ambiguous) throw new DomainError("UNAUTHENTICATED", `the request has several authorization headers, which is ambiguous: ${HOW_TO_SEND} once`);
       const auth = registry.authenticate(bearer.token);
       const call = `${method.parent.typeName}/${method.name}`;
       switch (auth.status) {
         case "off":
           return;
+        case "no-token":
+          throw new DomainError("UNAUTHENTICATED", `${call} needs an API token, but no token exists on this server (authentication stays on once a token was created): ${HOW_TO_CREATE_FIRST}`);
         case "missing":
           if (bearer.malformed) throw new DomainError("UNAUTHENTICATED", `the authorization header is not of the form "Bearer <token>": ${HOW_TO_SEND}`);
           throw new DomainError("UNAUTHENTICATED", `${call} needs an API token with role ${rolesSatisfying(required)}: ${HOW_TO_SEND}`);
@@ -80,9 +87,13 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
   };
 }
 
-/** The token of an `authorization: Bearer <token>` header; `malformed` when the header is there in another form. */
-function parseBearer(header: string | null): { token?: string; malformed: boolean } {
+/**
+ * The token of an `authorization: Bearer <token>` header; `malformed` when the header is there in another form,
+ * `ambiguous` when there are several (the listeners join repeated headers with commas, which no token contains).
+ */
+function parseBearer(header: string | null): { token?: string; malformed: boolean; ambiguous?: true } {
   if (header === null || header.trim() === "") return { malformed: false };
+  if (header.includes(",")) return { malformed: true, ambiguous: true };
   const match = /^Bearer[ \t]+(\S+)$/i.exec(header.trim());
   return match ? { token: match[1] as string, malformed: false } : { malformed: true };
 }

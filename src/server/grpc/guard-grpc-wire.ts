@@ -22,19 +22,21 @@ export interface GrpcWireGuardOptions {
 }
 
 /**
- * Checks the gRPC framing of every call on `server`'s HTTP/2 streams before grpc-js reads it, and reports what
- * grpc-js refuses on its own (unknown method, content type, decompression), which no handler would log.
+ * Checks the gRPC framing (and repeated authorization headers) of every call on `server`'s HTTP/2 streams before
+ * grpc-js reads it, and reports what grpc-js refuses on its own (unknown method, content type, decompression),
+ * which no handler would log.
  *
  * grpc-js 1.14 reads a compressed flag with no grpc-encoding as uncompressed and hands the bytes on, ignores a
  * message cut short by the end of the stream (running the handler with the messages before it), answers a missing
  * message or a second one with UNIMPLEMENTED, and a body that does not decompress with INTERNAL. The guard sees each
  * stream's events first (its `emit`): a bad frame or a bad end is answered here with INVALID_ARGUMENT, and grpc-js's
- * data and end listeners are removed before it could read them, so no handler runs. grpc-js's decompression answers are rewritten as they go out. grpc-js
- * offers no hook below its method lookup (server interceptors only see known methods, after decompression), so the
- * guard reaches its HTTP/2 servers through the private `http2Servers` map; it throws if that is gone, so that a
- * grpc-js upgrade cannot drop the checks silently (the package is pinned; test/bad-input.test.ts covers each case).
- * Call it right after `bindAsync` completes: no stream can have arrived before (only promise callbacks run between
- * grpc-js starting to listen and the bind callback).
+ * data and end listeners are removed before it could read them, so no handler runs. grpc-js's decompression
+ * answers are rewritten as they go out. grpc-js offers no hook below its method lookup (server interceptors only
+ * see known methods, after decompression), so the guard reaches its HTTP/2 servers through the private
+ * `http2Servers` map; it throws if that is gone, so that a grpc-js upgrade cannot drop the checks silently (the
+ * package is pinned; test/bad-input.test.ts covers each case). Call it right after `bindAsync` completes: no
+ * stream can have arrived before (only promise callbacks run between grpc-js starting to listen and the bind
+ * callback).
  */
 export function guardGrpcWire(server: Server, options: GrpcWireGuardOptions): void {
   const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
@@ -43,11 +45,26 @@ export function guardGrpcWire(server: Server, options: GrpcWireGuardOptions): vo
     if (GUARDED.has(http2Server)) continue;
     GUARDED.add(http2Server);
     // Before grpc-js's own listener: it answers unknown methods there, and attaches its data listener.
-    http2Server.prependListener("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => guardStream(stream, headers, options));
+    http2Server.prependListener("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      joinRepeatedAuthorization(headers, rawHeaders);
+      guardStream(stream, headers, options);
+    });
   }
 }
 
 const GUARDED = new WeakSet<Http2Server>();
+
+/**
+ * Node's HTTP/2 keeps only the first of a repeated `authorization` header in the headers object grpc-js reads,
+ * silently: the repeats are joined (as HTTP lists are), so that the call guard sees them and refuses the ambiguity
+ * (test/ambiguous-authorization.test.ts).
+ */
+function joinRepeatedAuthorization(headers: IncomingHttpHeaders, rawHeaders: string[]): void {
+  let values: string[] | undefined;
+  // HTTP/2 header names are lowercase on the wire.
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i] === "authorization") (values ??= []).push(rawHeaders[i + 1] as string);
+  if (values !== undefined && values.length > 1) headers.authorization = values.join(", ");
+}
 
 function guardStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcWireGuardOptions): void {
   const started = performance.now();

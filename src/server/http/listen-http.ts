@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
@@ -16,6 +16,7 @@ import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
 import { checkBody } from "./check-body.js";
 import { checkGetMessage } from "./check-get-message.js";
+import { createOriginPolicy, type OriginPolicyOptions } from "./origin-policy.js";
 import { readRefusal } from "./read-refusal.js";
 import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
 
@@ -33,6 +34,8 @@ export interface HttpListenOptions {
   requestTimeoutMs: number;
   /** Aborted at shutdown: connect-node then ends open streams. */
   shutdownSignal: AbortSignal;
+  /** Which Host and Origin headers are served, and to which origins CORS answers (origin-policy.ts). */
+  origins: Omit<OriginPolicyOptions, "tls">;
   /**
    * Called once for each request refused before a handler ran (unknown path, HTTP method, content type, a body
    * that does not decode or is too large...), once its answer is out, so that it can be logged like the calls
@@ -69,9 +72,10 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
 }
 
 /**
- * connect-node's `connectNodeAdapter`, plus three steps: bodies are checked so that bytes which are not
- * protobuf, JSON that is not UTF-8 and compression that does not decompress get INVALID_ARGUMENT instead of
- * connect-es's INTERNAL or U+FFFD (see check-body.ts); refusals that connect
+ * connect-node's `connectNodeAdapter`, plus four steps: Host and Origin are checked first, and CORS preflights
+ * answered (origin-policy.ts); bodies are checked so that bytes which are not protobuf, JSON that is not UTF-8 and
+ * compression that does not decompress get INVALID_ARGUMENT instead of connect-es's INTERNAL or U+FFFD
+ * (see check-body.ts); refusals that connect
  * leaves bare (404, 405, 415) get a Connect JSON error that says what would work (routing-refusal.ts); and each
  * request no handler saw is reported to `onRefused`.
  */
@@ -90,6 +94,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
   for (const { service, impl } of options.services) router.service(service, impl);
   const mainService = (options.services[0] as { service: DescService }).service;
   const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  const originPolicy = createOriginPolicy({ ...options.origins, tls: options.tls !== undefined });
   return (req, res) => {
     const started = performance.now();
     const path = req.url?.split("?", 1)[0] ?? "";
@@ -108,7 +113,13 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       return universalResponseToNodeResponse(refusal.response, res);
     };
     const serve = async () => {
+      // Before the route: a page of a foreign origin or a rebound name learns nothing, not even which paths exist.
+      const decision = originPolicy(req.method ?? "", req.headers);
+      if (decision.kind === "refuse") return refuse(decision.refusal);
+      if (decision.kind === "answer") return universalResponseToNodeResponse(decision.response, res);
+      for (const [name, value] of Object.entries(decision.header)) res.setHeader(name, value);
       if (!handler) return refuse(routeNotFound(path, mainService));
+      seeRepeatedAuthorization(req);
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
       if (req.method === "GET") {
@@ -126,6 +137,20 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (error.code !== Code.Aborted) res.destroy();
     });
   };
+}
+
+/**
+ * Node keeps only the first of repeated Authorization headers in `req.headers`, which connect reads: join them
+ * (as HTTP lists are joined) so that the call guard sees them all and refuses the ambiguity.
+ */
+function seeRepeatedAuthorization(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  let values: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === "authorization") (values ??= []).push(raw[i + 1] as string);
+  }
+  if (values !== undefined && values.length > 1) req.headers.authorization = values.join(", ");
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {

@@ -11,6 +11,13 @@ export interface CopyResult {
   revision: number;
 }
 
+/** A database's authentication, as a restore reports it: on once a token was ever created there. */
+export interface AuthState {
+  on: boolean;
+  /** Tokens not revoked: with `on` and none, nobody can call the server until one is created on the file. */
+  activeTokens: number;
+}
+
 /**
  * Writes a consistent copy of the database at `sourcePath` to `destinationPath`, online: flagwire servers may
  * keep reading and writing the source meanwhile (a WAL reader blocks no writer).
@@ -53,7 +60,10 @@ export function backupDatabase(sourcePath: string, destinationPath: string): Cop
  * @example
  * const { revision, previous } = restoreDatabase("/backups/flags-2024-05-01.db", "./feature_flags.db");
  */
-export function restoreDatabase(backupPath: string, dbPath: string): CopyResult & { previous: string | null } {
+export function restoreDatabase(
+  backupPath: string,
+  dbPath: string,
+): CopyResult & { previous: string | null; auth: AuthState; previousAuth: AuthState | null } {
   if (resolve(backupPath) === resolve(dbPath)) {
     throw new DomainError("INVALID_ARGUMENT", `the backup ${JSON.stringify(backupPath)} is the database itself: nothing to restore`);
   }
@@ -62,9 +72,11 @@ export function restoreDatabase(backupPath: string, dbPath: string): CopyResult 
   // Checks the backup (refusing a corrupt, foreign or newer one) and copies it whole, -wal included.
   const { revision } = backupDatabase(backupPath, restoring);
   let previous: string | null = null;
+  let previousAuth: AuthState | null = null;
   try {
     if (existsSync(dbPath)) {
       checkNotInUse(dbPath);
+      previousAuth = authStateOrNull(dbPath);
       previous = `${dbPath}.before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       renameSync(dbPath, previous);
       for (const suffix of ["-wal", "-shm"]) {
@@ -76,7 +88,36 @@ export function restoreDatabase(backupPath: string, dbPath: string): CopyResult 
   } finally {
     rmSync(restoring, { force: true });
   }
-  return { revision, previous };
+  return { revision, previous, auth: authStateOf(dbPath), previousAuth };
+}
+
+/** The replaced database may be damaged (that is what restores are for): then its state is unknown. */
+function authStateOrNull(path: string): AuthState | null {
+  try {
+    return authStateOf(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads a database's authentication without migrating it: a backup from before the auth mark (migration 4)
+ * is "on" when it holds tokens, as that migration will mark it.
+ */
+export function authStateOf(path: string): AuthState {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    if (!tables.has("tokens")) return { on: false, activeTokens: 0 };
+    const count = (sql: string) => Number(db.prepare(sql).pluck().get());
+    const marked = tables.has("auth") && count("SELECT COUNT(*) FROM auth") > 0;
+    return {
+      on: marked || count("SELECT COUNT(*) FROM tokens") > 0,
+      activeTokens: count("SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL"),
+    };
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -84,4 +84,18 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
   `,
+  // 4: authentication is sticky. The first token inserted marks the database "auth on" in its own transaction
+  // (the trigger), and the mark stays when tokens are deleted: an emptied tokens table must lock everyone out,
+  // not open the server. Databases that already hold tokens get the mark now.
+  `
+  CREATE TABLE auth (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    enabled_at INTEGER NOT NULL
+  );
+  INSERT INTO auth (id, enabled_at) SELECT 1, MIN(created_at) FROM tokens HAVING COUNT(*) > 0;
+  CREATE TRIGGER tokens_turn_auth_on AFTER INSERT ON tokens
+  BEGIN
+    INSERT OR IGNORE INTO auth (id, enabled_at) VALUES (1, NEW.created_at);
+  END;
+  `,
 ];

@@ -33,6 +33,7 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
       `UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL RETURNING ${COLUMNS}`,
     ),
     recordUse: db.prepare("UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE hash = ?"),
+    authMarked: db.prepare("SELECT EXISTS (SELECT 1 FROM auth)").pluck(),
     dataVersion: db.prepare("PRAGMA data_version").pluck(),
   };
   let dataVersion = sql.dataVersion.get() as number;
@@ -55,6 +56,7 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
         throw storageError(err);
       }
     },
+    authMarked: () => sql.authMarked.get() === 1,
     revokeToken(name, at, by) {
       try {
         const row = sql.revoke.get(at, by, name) as TokenRow | undefined;
