@@ -1,4 +1,5 @@
-import { Server } from "@grpc/grpc-js";
+import { constants as http2, type Http2Server, type ServerHttp2Stream } from "node:http2";
+import { Server, status } from "@grpc/grpc-js";
 import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
 import type { GrpcService } from "./create-grpc-service.js";
 
@@ -17,6 +18,13 @@ export interface GrpcListenOptions {
   maxConnectionAgeMs?: number;
   /** Serve over TLS (and require client certificates when it has a client CA); plaintext when unset. */
   tls?: ServerTls;
+  /**
+   * A call whose request has not arrived whole after this long ends with DEADLINE_EXCEEDED (request-streaming
+   * methods excepted), and a connection must speak HTTP/2 within at most 10 s of it; default never.
+   */
+  requestTimeoutMs?: number;
+  /** Open connections held at most; one more is closed as soon as it is accepted; default unlimited. */
+  maxConnections?: number;
 }
 
 /** A running grpc-js listener. */
@@ -54,9 +62,11 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       err ? reject(new Error(`cannot listen for gRPC on ${options.address}: ${err.message}`)) : resolve(boundPort),
     );
   });
+  const stopGuards = guardConnections(http2ServersOf(server), options);
   return {
     port,
     close(graceMs) {
+      stopGuards();
       return new Promise<void>((resolve) => {
         // forceShutdown destroys every session, but grpc-js may never call tryShutdown's callback for a
         // session whose client cancelled a stream while data was in flight: resolve on the force itself.
@@ -71,4 +81,80 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       });
     },
   };
+}
+
+/**
+ * grpc-js keeps its HTTP/2 servers private, and offers no option for what the HTTP port's server does by itself:
+ * a cap on connections, and time limits on a client that never speaks or never finishes its request. Pinned
+ * grpc-js; a change of its internals fails at start, not silently.
+ */
+function http2ServersOf(server: Server): Http2Server[] {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) throw new Error("cannot reach grpc-js's HTTP/2 servers to limit connections");
+  return [...(servers as Map<Http2Server, unknown>).keys()];
+}
+
+/** Applies the connection cap and the time limits; returns what stops them at shutdown. */
+function guardConnections(servers: Http2Server[], options: GrpcListenOptions): () => void {
+  const { requestTimeoutMs, maxConnections } = options;
+  for (const server of servers) if (maxConnections !== undefined) server.maxConnections = maxConnections;
+  if (requestTimeoutMs === undefined) return () => undefined;
+  // Like the HTTP port's headers timeout: SETTINGS, the first frame a client sends, must come within 10 s.
+  const handshakeMs = Math.min(10_000, requestTimeoutMs);
+  const requestStreaming = new Set(
+    options.services.flatMap(({ definition }) => Object.values(definition).filter((method) => method.requestStream).map((method) => method.path)),
+  );
+  // Most requests have arrived whole by the next turn of the event loop (headers and message come in one packet):
+  // only the others are followed, so that a call that is quick to arrive costs one push into this batch.
+  let batch: ServerHttp2Stream[] = [];
+  const arriving = new Map<ServerHttp2Stream, number>();
+  const followSlowOnes = () => {
+    const streams = batch;
+    batch = [];
+    const now = Date.now();
+    for (const stream of streams) if (!stream.readableEnded && !stream.destroyed) arriving.set(stream, now);
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [stream, since] of arriving) {
+      if (stream.readableEnded || stream.destroyed) arriving.delete(stream);
+      else if (now - since >= requestTimeoutMs) {
+        arriving.delete(stream);
+        endUnfinished(stream, requestTimeoutMs);
+      }
+    }
+  }, Math.min(1000, requestTimeoutMs));
+  sweep.unref();
+  for (const server of servers) {
+    server.on("session", (session) => {
+      const silent = setTimeout(() => session.destroy(), handshakeMs);
+      silent.unref();
+      session.once("remoteSettings", () => clearTimeout(silent));
+      session.once("close", () => clearTimeout(silent));
+    });
+    server.on("stream", (stream, headers) => {
+      if (requestStreaming.has(String(headers[":path"]))) return;
+      if (batch.push(stream) === 1) setImmediate(followSlowOnes);
+    });
+  }
+  return () => {
+    clearInterval(sweep);
+    arriving.clear();
+  };
+}
+
+/** Answers a call whose request never finished arriving with DEADLINE_EXCEEDED, and frees its stream. */
+function endUnfinished(stream: ServerHttp2Stream, requestTimeoutMs: number): void {
+  const message = `the request did not arrive whole within ${requestTimeoutMs} ms: send the whole message and end the request sooner`;
+  try {
+    if (!stream.headersSent) {
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "grpc-status": String(status.DEADLINE_EXCEEDED), "grpc-message": encodeURIComponent(message) },
+        { endStream: true },
+      );
+    }
+  } finally {
+    // The client may still be sending: RST_STREAM (NO_ERROR after a complete response) tells it to stop.
+    stream.close(http2.NGHTTP2_NO_ERROR);
+  }
 }

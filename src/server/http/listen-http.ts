@@ -14,6 +14,7 @@ import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
+import { httpWatchTransport, WATCH_TRANSPORT } from "../watch-transport.js";
 import { checkBinaryBody } from "./check-binary-body.js";
 import { checkGetMessage } from "./check-get-message.js";
 import { readRefusal } from "./read-refusal.js";
@@ -33,6 +34,10 @@ export interface HttpListenOptions {
   requestTimeoutMs: number;
   /** Aborted at shutdown: connect-node then ends open streams. */
   shutdownSignal: AbortSignal;
+  /** Open connections the listener holds at most; one more is closed at once. */
+  maxConnections: number;
+  /** How long a cut-off watcher's client has to read its last message before it is disconnected. */
+  cutOffGraceMs: number;
   /**
    * Called once for each request refused before a handler ran (unknown path, HTTP method, content type, a body
    * that does not decode or is too large...), once its answer is out, so that it can be logged like the calls
@@ -60,6 +65,7 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
   const server: Server = options.tls
     ? createHttpsServer({ ...httpsServerOptions(options.tls), ...timeouts }, handler)
     : createServer(timeouts, handler);
+  server.maxConnections = options.maxConnections;
   const { host, port } = parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen for HTTP on ${options.address}: ${err.message}`)));
@@ -96,6 +102,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
     // Per request, so that the logging interceptor can mark it as logged: connect hands it to the handler context.
     const values = createContextValues();
     values.set(CLIENT_ADDRESS, clientAddress(req.socket.remoteAddress));
+    if (handler?.method.methodKind === "server_streaming") values.set(WATCH_TRANSPORT, httpWatchTransport(res, options.cutOffGraceMs));
     let refused: ConnectError | undefined;
     res.once("close", () => {
       if (refused === undefined || isRpcLogged(values)) return;
