@@ -1,4 +1,4 @@
-import { constants as http2, type Http2Server, type ServerHttp2Stream } from "node:http2";
+import { constants as http2, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { Server, status } from "@grpc/grpc-js";
 import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
 import type { GrpcService } from "./create-grpc-service.js";
@@ -106,13 +106,17 @@ function guardConnections(servers: Http2Server[], options: GrpcListenOptions): (
   );
   // Most requests have arrived whole by the next turn of the event loop (headers and message come in one packet):
   // only the others are followed, so that a call that is quick to arrive costs one push into this batch.
-  let batch: ServerHttp2Stream[] = [];
+  let batch: Array<ServerHttp2Stream | IncomingHttpHeaders> = [];
   const arriving = new Map<ServerHttp2Stream, number>();
   const followSlowOnes = () => {
     const streams = batch;
     batch = [];
     const now = Date.now();
-    for (const stream of streams) if (!stream.readableEnded && !stream.destroyed) arriving.set(stream, now);
+    for (let i = 0; i < streams.length; i += 2) {
+      const stream = streams[i] as ServerHttp2Stream;
+      if (stream.readableEnded || stream.destroyed) continue;
+      if (!requestStreaming.has(String((streams[i + 1] as IncomingHttpHeaders)[":path"]))) arriving.set(stream, now);
+    }
   };
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -133,8 +137,7 @@ function guardConnections(servers: Http2Server[], options: GrpcListenOptions): (
       session.once("close", () => clearTimeout(silent));
     });
     server.on("stream", (stream, headers) => {
-      if (requestStreaming.has(String(headers[":path"]))) return;
-      if (batch.push(stream) === 1) setImmediate(followSlowOnes);
+      if (batch.push(stream, headers) === 2) setImmediate(followSlowOnes);
     });
   }
   return () => {
