@@ -203,8 +203,8 @@ class QueueSubscription<T> implements Subscription<T> {
     const size = this.sizeOf ? this.sizeOf(item) : eventSize;
     const transportBytes = this.transport ? this.transport.bufferedBytes() : 0;
     const behind = this.queuedBytes + transportBytes;
-    // An item that alone exceeds the budget still goes to a reader that keeps up (nothing queued or buffered).
-    if (behind > 0 && behind + size > limits.maxBytes) {
+    // An item that alone exceeds the budget still goes to a reader that keeps up (nothing queued for it).
+    if ((queued > 0 && behind + size > limits.maxBytes) || transportBytes > limits.maxBytes) {
       this.cutOff(`watcher fell ${behind + size} bytes behind (the limit is ${limits.maxBytes})`);
       return;
     }
