@@ -1,17 +1,23 @@
 import { connect as connectHttp2 } from "node:http2";
-import { connect as connectTcp } from "node:net";
+import { connect as connectTcp, type Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FlagClient, FlagClientProtocol } from "../src/client/create-flag-client.js";
 import { envelope, SERVICE } from "./support/raw-http.js";
+import { connectRawGrpc } from "./support/raw-grpc.js";
+import { openRawWatch, type RawWatch } from "./support/raw-watch.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { waitUntil } from "./support/wait-until.js";
 
 // Limits that keep one client from taking the server down, each with a clear error: request size on both listeners,
 // open streams per client address, calls per HTTP/2 connection, and slow clients (slow loris) on both listeners.
 
 let ts: TestServer | undefined;
+let raw: RawWatch[] = [];
 afterEach(async () => {
+  for (const watch of raw) watch.close();
+  raw = [];
   await ts?.close();
   ts = undefined;
 });
@@ -157,3 +163,134 @@ describe("connections", () => {
     expect((await dumpState(ts.client("grpc"))).features).toEqual([]);
   });
 });
+
+describe("caps on the whole server", () => {
+  it("refuses streams over the global cap, however many client addresses they come from (127.0.0.2-.5)", async () => {
+    ts = await startTestServer({ limits: { maxStreamsPerClient: 2, maxStreams: 5 } });
+    const server = ts;
+    const port = server.server.httpPort;
+    const from = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+    const open = from.flatMap((localAddress) => [openRawWatch(port, "connect+json", { localAddress }), openRawWatch(port, "connect+json", { localAddress })]);
+    raw.push(...open);
+    await waitUntil("five streams open", () => server.server.engine.watcherCount === 5, 5000);
+    // Each address holds at most 2, under its own cap: the sixth stream is refused by the global one.
+    const sixth = await open.at(-1)?.readToEnd(5000);
+    expect(sixth).toMatchObject({
+      code: "resource_exhausted",
+      message: expect.stringMatching(/^the server already has 5 streams open, the most it allows: retry later/),
+    });
+    const fromAnother = openRawWatch(port, "grpc-web", { localAddress: "127.0.0.5" });
+    raw.push(fromAnother);
+    expect(await fromAnother.readToEnd(5000)).toMatchObject({ code: "resource_exhausted", message: expect.stringMatching(/already has 5 streams open/) });
+    expect(await refusal(server.client("grpc").watchChanges({})[Symbol.asyncIterator]().next())).toMatchObject({ code: "ResourceExhausted" });
+    // Unary calls are not streams: still served. And a stream that ends frees its place.
+    expect((await server.client("connect").listFeatures({})).features).toEqual([]);
+    open[0]?.close();
+    await waitUntil("a place freed", () => server.server.engine.watcherCount === 4, 5000);
+    const again = openRawWatch(port, "connect+proto", { localAddress: "127.0.0.5" });
+    raw.push(again);
+    await waitUntil("the new stream open", () => server.server.engine.watcherCount === 5, 5000);
+  });
+
+  it.each(["http", "grpc"] as const)("the %s port holds at most maxConnections connections; one more is closed at once", async (listener) => {
+    ts = await startTestServer({ limits: { maxConnections: 3 } });
+    const port = listener === "http" ? ts.server.httpPort : ts.server.grpcPort;
+    const sockets = await Promise.all([0, 1, 2].map(() => openSocket(port)));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the server has accepted them
+      const extra = await openSocket(port);
+      const closed = await closedWithin(extra, 5000);
+      expect(closed, "the connection over the cap").toBe(true);
+      for (const socket of sockets) expect(socket.destroyed, "the connections within the cap").toBe(false);
+      sockets[0]?.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A place is free again: a real client gets served.
+      const client = ts.client(listener === "http" ? "connect" : "grpc");
+      expect((await client.listFeatures({})).features).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
+  it("gRPC port: a connection that says nothing is closed within 10 s, though the idle timeout is minutes", { timeout: 20_000 }, async () => {
+    ts = await startTestServer({ limits: { requestTimeoutMs: 1000 } }); // idleConnectionTimeoutMs stays 5 minutes
+    const port = ts.server.grpcPort;
+    const silent = await openSocket(port);
+    const partial = await openSocket(port);
+    partial.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"); // the preface, and then no SETTINGS
+    expect(await closedWithin(silent, 8000), "silent").toBe(true);
+    expect(await closedWithin(partial, 8000), "preface only").toBe(true);
+    // A client that speaks HTTP/2 keeps its connection past that time.
+    const session = connectHttp2(ts.grpcUrl);
+    session.on("error", () => undefined);
+    try {
+      await new Promise((resolve) => session.once("remoteSettings", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(session.closed || session.destroyed).toBe(false);
+    } finally {
+      session.close();
+    }
+  });
+
+  it("gRPC port: a unary call whose request never ends gets DEADLINE_EXCEEDED, and the connection serves on", { timeout: 20_000 }, async () => {
+    ts = await startTestServer({ limits: { requestTimeoutMs: 1000 } }); // maxConnectionAgeMs stays an hour
+    const before = await dumpState(ts.client("grpc"));
+    const session = connectHttp2(ts.grpcUrl);
+    session.on("error", () => undefined);
+    try {
+      const outcomes = [0, 1, 2].map(() => {
+        const stream = session.request({ ":method": "POST", ":path": `/${SERVICE}/CreateFeature`, "content-type": "application/grpc", te: "trailers" });
+        stream.on("error", () => undefined);
+        stream.on("data", () => undefined);
+        stream.write(envelope(Buffer.alloc(100)).subarray(0, 20)); // 20 of 105 bytes, and never the rest
+        return new Promise<{ status?: string; message?: string; closed: boolean }>((resolve) => {
+          let fields: { status?: string; message?: string } = {};
+          const take = (headers: Record<string, unknown>) => {
+            if (headers["grpc-status"] !== undefined) fields = { status: String(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"])) };
+          };
+          stream.on("response", take);
+          stream.on("trailers", take);
+          stream.on("close", () => resolve({ ...fields, closed: true }));
+          setTimeout(() => resolve({ ...fields, closed: false }), 8000);
+        });
+      });
+      for (const outcome of await Promise.all(outcomes)) {
+        expect(outcome).toEqual({
+          status: "4", // DEADLINE_EXCEEDED
+          message: expect.stringMatching(/^the request did not arrive whole within 1000 ms: send the whole message/),
+          closed: true,
+        });
+      }
+      expect(session.closed || session.destroyed).toBe(false);
+      const rawGrpc = connectRawGrpc(ts.grpcUrl);
+      expect(await rawGrpc.post("ListFeatures", envelope(new Uint8Array(0)))).toMatchObject({ code: "ok" });
+      rawGrpc.close();
+      expect(await dumpState(ts.client("grpc"))).toEqual(before);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+/** A raw TCP connection, once connected. */
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, "127.0.0.1", () => resolve(socket));
+    socket.on("error", reject);
+    socket.on("data", () => undefined);
+  });
+}
+
+/** Whether the server closes `socket` within `ms` (without failing the test by a timeout). */
+function closedWithin(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.destroyed || socket.readableEnded) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    socket.once("close", done);
+    socket.once("end", done);
+  });
+}

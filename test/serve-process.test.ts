@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFlagClient } from "../src/client/create-flag-client.js";
+import { openRawWatch } from "./support/raw-watch.js";
+import { spawnServe } from "./support/serve-child.js";
 
 // `npm test` builds first (pretest), so this runs the same entry point as `npm start`.
 const CLI = join(import.meta.dirname, "..", "dist", "src", "cli", "flagwire.js");
@@ -46,5 +48,34 @@ describe("flagwire serve as a process", () => {
       code: "ok",
       protocol: "grpc",
     });
+  });
+});
+
+describe("flagwire serve limits", () => {
+  it("--max-streams reaches the server", async () => {
+    const server = spawnServe(join(dir, "limits.db"), { args: ["--max-streams", "1", "--max-connections", "50"] });
+    try {
+      const { httpUrl } = await server.ready;
+      const port = Number(new URL(httpUrl).port);
+      const first = openRawWatch(port, "connect+json");
+      const client = createFlagClient({ baseUrl: httpUrl, protocol: "connect" });
+      const watch = client.watchChanges({})[Symbol.asyncIterator]();
+      const second = await watch.next().then(
+        () => "open",
+        (err: unknown) => String(err),
+      );
+      expect(second).toMatch(/resource_exhausted\] the server already has 1 streams open, the most it allows/);
+      first.close();
+    } finally {
+      server.child.kill("SIGKILL");
+      await server.exited;
+    }
+  });
+
+  it("refuses a limit that is not a positive number, naming the flag", async () => {
+    const server = spawnServe(join(dir, "limits-bad.db"), { args: ["--watch-byte-limit", "0"] });
+    const exit = await server.exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(/option '--watch-byte-limit <bytes>' argument '0' is invalid\. "0" is not a positive number of bytes/);
   });
 });

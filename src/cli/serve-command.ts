@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
+import { DEFAULT_LIMITS } from "../server/server-limits.js";
 import { startServer, type ServerOptions } from "../server/start-server.js";
 import { loadServerTls } from "../server/tls-options.js";
 
@@ -43,6 +44,30 @@ export function serveCommand(): Command {
         .env("FLAGWIRE_WATCH_QUEUE_LIMIT")
         .default(10_000)
         .argParser((value) => parsePositive(value, "messages")),
+    )
+    .addOption(
+      new Option("--watch-byte-limit <bytes>", "bytes a watcher may hold unread (queued, or buffered by its response) before it is cut off")
+        .env("FLAGWIRE_WATCH_BYTE_LIMIT")
+        .default(4 * 1024 * 1024)
+        .argParser((value) => parsePositive(value, "bytes")),
+    )
+    .addOption(
+      new Option("--watch-total-byte-limit <bytes>", "bytes all watchers may hold together; over it, the furthest behind are cut off")
+        .env("FLAGWIRE_WATCH_TOTAL_BYTE_LIMIT")
+        .default(256 * 1024 * 1024)
+        .argParser((value) => parsePositive(value, "bytes")),
+    )
+    .addOption(
+      new Option("--max-streams <count>", "open watch streams the server holds at most, all clients together")
+        .env("FLAGWIRE_MAX_STREAMS")
+        .default(DEFAULT_LIMITS.maxStreams)
+        .argParser((value) => parsePositive(value, "streams")),
+    )
+    .addOption(
+      new Option("--max-connections <count>", "open connections each listener holds at most")
+        .env("FLAGWIRE_MAX_CONNECTIONS")
+        .default(DEFAULT_LIMITS.maxConnections)
+        .argParser((value) => parsePositive(value, "connections")),
     )
     .addOption(
       new Option("--retain-revisions <count>", "keep at least the last <count> changes in the log (default: keep all)")
@@ -99,6 +124,9 @@ export function serveCommand(): Command {
         shutdownDelayMs: Number(opts.shutdownDelay),
         heartbeatIntervalMs: Number(opts.heartbeatInterval) * 1000,
         watchQueueLimit: Number(opts.watchQueueLimit),
+        watchByteLimit: Number(opts.watchByteLimit),
+        watchTotalByteLimit: Number(opts.watchTotalByteLimit),
+        limits: { maxStreams: Number(opts.maxStreams), maxConnections: Number(opts.maxConnections) },
         retention: retentionOf(opts),
         insecure: opts.insecure === true,
         protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
@@ -146,6 +174,10 @@ interface ServeOptions {
   shutdownDelay: number | string;
   heartbeatInterval: number | string;
   watchQueueLimit: number | string;
+  watchByteLimit: number | string;
+  watchTotalByteLimit: number | string;
+  maxStreams: number | string;
+  maxConnections: number | string;
   retainRevisions?: number | string;
   retainDays?: number | string;
   tlsCert?: string;

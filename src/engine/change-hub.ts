@@ -24,11 +24,23 @@ export interface Subscription<T> extends AsyncIterable<T> {
 }
 
 /** Options of {@link ChangeHub.subscribe}. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<T = unknown> {
   /** Ends the subscription when aborted. */
   signal?: AbortSignal;
   /** The revision the watcher has already seen everything up to; named in the message when it is cut off. */
   position: number;
+  /** Bytes an item stands for; default the size of the event it was selected from ({@link eventBytes}). */
+  sizeOf?: ((item: T) => number) | undefined;
+  /** What the transport holds for this watcher now (bytes written but not yet sent); counted in its budget. */
+  transport?: WatchTransport | undefined;
+}
+
+/** What the hub needs from the transport of one watch stream, to count and free what it holds. */
+export interface WatchTransport {
+  /** Bytes the transport holds for the stream, not yet handed to the operating system. */
+  bufferedBytes(): number;
+  /** Told once when the watcher is cut off (RESOURCE_EXHAUSTED), so that it frees what a peer never reads. */
+  cutOff(): void;
 }
 
 /** Fans committed changes out to every subscriber. */
@@ -36,36 +48,84 @@ export interface ChangeHub {
   /** Offers an event to every subscriber; never blocks the writer. */
   publish(event: HubEvent): void;
   /** Starts receiving what `select` picks from the events published from now on. */
-  subscribe<T>(select: Select<T>, options: SubscribeOptions): Subscription<T>;
+  subscribe<T>(select: Select<T>, options: SubscribeOptions<T>): Subscription<T>;
   /** Ends every subscription with `error` and refuses new ones. */
   close(error: DomainError): void;
   /** Number of live subscriptions. */
   readonly size: number;
+  /** Bytes all subscriptions hold together: queued items plus what their transports hold. */
+  readonly heldBytes: number;
 }
 
 /** Options of {@link createChangeHub}. */
 export interface ChangeHubOptions {
   /** Messages a subscriber may have waiting before it is cut off; default 10,000. */
   maxQueue?: number;
+  /** Bytes a subscriber may hold (queued, plus held by its transport) before it is cut off; default 4 MiB. */
+  maxBytes?: number;
+  /** Bytes all subscribers may hold together; when over, the ones holding most are cut off; default 256 MiB. */
+  maxTotalBytes?: number;
+}
+
+/** The defaults of {@link ChangeHubOptions}. */
+export const HUB_DEFAULTS = { maxQueue: 10_000, maxBytes: 4 * 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024 } as const;
+
+/**
+ * Roughly the bytes an event takes encoded (and so what queuing it holds): its strings plus a little per
+ * field. Computed once per publish, whatever the number of subscribers.
+ */
+export function eventBytes(event: HubEvent): number {
+  if (event.type === "heartbeat") return 24;
+  let bytes = 48;
+  for (const value of Object.values(event.change)) {
+    if (typeof value === "string") bytes += value.length + 2;
+    else if (Array.isArray(value)) for (const id of value as unknown[]) bytes += String(id).length + 2;
+    else if (typeof value === "object" && value !== null) bytes += 8 + JSON.stringify(value).length;
+    else bytes += 6;
+  }
+  return bytes;
 }
 
 /**
- * Creates the hub. A subscriber that stops reading is ended with RESOURCE_EXHAUSTED once its queue is
- * full, naming the revision to resume from: writers never wait on subscribers and memory stays bounded.
+ * Creates the hub. A subscriber that stops reading is ended with RESOURCE_EXHAUSTED once it is too far behind
+ * (in messages, or in bytes queued plus held by its transport), or holds the most while all together hold too
+ * much, naming the revision to resume from: writers never wait on subscribers and memory stays bounded.
  * Every subscriber receives the same event object, so a transport can encode it once for all streams.
  */
 export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
-  const maxQueue = options.maxQueue ?? 10_000;
+  const limits: HubLimits = {
+    maxQueue: options.maxQueue ?? HUB_DEFAULTS.maxQueue,
+    maxBytes: options.maxBytes ?? HUB_DEFAULTS.maxBytes,
+  };
+  const maxTotalBytes = options.maxTotalBytes ?? HUB_DEFAULTS.maxTotalBytes;
   const subscribers = new Set<QueueSubscription<unknown>>();
+  const total = { bytes: 0 };
   let closedWith: DomainError | undefined;
+
+  /** Over the global budget: cut the subscribers holding most (the furthest behind) until back under it. */
+  const enforceTotal = () => {
+    while (total.bytes > maxTotalBytes && subscribers.size > 0) {
+      let worst: QueueSubscription<unknown> | undefined;
+      for (const subscriber of subscribers) if (!worst || subscriber.held > worst.held) worst = subscriber;
+      const furthest = worst as QueueSubscription<unknown>;
+      if (furthest.held <= 0) return;
+      furthest.cutOff(
+        `watcher fell ${furthest.held} bytes behind, the furthest of all while together they held more than the server's limit of ${maxTotalBytes} bytes,`,
+      );
+    }
+  };
 
   return {
     publish(event) {
       const revision = event.type === "change" ? event.change.revision : event.revision;
-      for (const subscriber of subscribers) subscriber.offer(event, revision, maxQueue);
+      const bytes = eventBytes(event);
+      for (const subscriber of subscribers) subscriber.offer(event, revision, bytes, limits);
+      if (total.bytes > maxTotalBytes) enforceTotal();
     },
-    subscribe<T>(select: Select<T>, { signal, position }: SubscribeOptions) {
-      const subscription = new QueueSubscription<T>(select, position, () => subscribers.delete(subscription as QueueSubscription<unknown>));
+    subscribe<T>(select: Select<T>, { signal, position, sizeOf, transport }: SubscribeOptions<T>) {
+      const subscription: QueueSubscription<T> = new QueueSubscription<T>(select, position, total, sizeOf, transport, () =>
+        subscribers.delete(subscription as QueueSubscription<unknown>),
+      );
       if (closedWith) subscription.end(closedWith);
       else subscribers.add(subscription as QueueSubscription<unknown>);
       if (signal) {
@@ -81,26 +141,47 @@ export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
     get size() {
       return subscribers.size;
     },
+    get heldBytes() {
+      return total.bytes;
+    },
   };
+}
+
+interface HubLimits {
+  readonly maxQueue: number;
+  readonly maxBytes: number;
 }
 
 class QueueSubscription<T> implements Subscription<T> {
   private items: T[] = [];
-  // The revision each queued item stands for, to name the resume point if the queue overflows.
+  // The revision each queued item stands for, to name the resume point if the queue overflows, and its bytes.
   private revisions: number[] = [];
+  private sizes: number[] = [];
   private head = 0;
+  private queuedBytes = 0;
+  /** What this subscription adds to the hub's total: queued bytes plus the transport's, as last sampled. */
+  held = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   private error: DomainError | undefined;
 
   constructor(
     private readonly select: Select<T>,
-    /** Every event up to this revision has been taken by the reader (or skipped). */
+    /**
+     * Every event up to this revision has been taken by the reader (or skipped). The reader is the transport:
+     * what it took, it has written to the stream before asking for more. So this is the exact resume point for
+     * a client that receives the cut-off message: that message follows, on the same ordered stream, every item
+     * taken before it. Nothing later is exact: what the client itself read of the bytes in flight, only it knows
+     * (a client that never gets the message resumes from the last revision it received).
+     */
     private position: number,
+    private readonly total: { bytes: number },
+    private readonly sizeOf: ((item: T) => number) | undefined,
+    private readonly transport: WatchTransport | undefined,
     private readonly onEnd: () => void,
   ) {}
 
-  offer(event: HubEvent, revision: number, maxQueue: number): void {
+  offer(event: HubEvent, revision: number, eventSize: number, limits: HubLimits): void {
     if (this.ended) return;
     let item: T | undefined;
     try {
@@ -114,30 +195,54 @@ class QueueSubscription<T> implements Subscription<T> {
       if (this.head === this.items.length) this.position = revision;
       return;
     }
-    if (this.items.length - this.head >= maxQueue) {
-      // Drop what is queued: the reader resumes from the last event it actually took.
-      this.items = [];
-      this.revisions = [];
-      this.head = 0;
-      this.end(
-        new DomainError(
-          "RESOURCE_EXHAUSTED",
-          `watcher fell ${maxQueue} messages behind and was disconnected: reconnect with since_revision=${this.position}`,
-        ),
-      );
+    const queued = this.items.length - this.head;
+    if (queued >= limits.maxQueue) {
+      this.cutOff(`watcher fell ${limits.maxQueue} messages behind`);
+      return;
+    }
+    const size = this.sizeOf ? this.sizeOf(item) : eventSize;
+    const transportBytes = this.transport ? this.transport.bufferedBytes() : 0;
+    const behind = this.queuedBytes + transportBytes;
+    // An item that alone exceeds the budget still goes to a reader that keeps up (nothing queued for it).
+    if ((queued > 0 && behind + size > limits.maxBytes) || transportBytes > limits.maxBytes) {
+      this.cutOff(`watcher fell ${behind + size} bytes behind (the limit is ${limits.maxBytes})`);
       return;
     }
     this.items.push(item);
     this.revisions.push(revision);
+    this.sizes.push(size);
+    this.queuedBytes += size;
+    this.account(transportBytes);
     this.wakeUp();
+  }
+
+  /** Drops what is queued and ends with RESOURCE_EXHAUSTED: the reader resumes from the last event it took. */
+  cutOff(reason: string): void {
+    this.items = [];
+    this.revisions = [];
+    this.sizes = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.end(new DomainError("RESOURCE_EXHAUSTED", `${reason} and was disconnected: reconnect with since_revision=${this.position}`));
+    this.transport?.cutOff();
   }
 
   end(error?: DomainError): void {
     if (this.ended) return;
     this.ended = true;
     this.error = error;
+    this.total.bytes -= this.held;
+    this.held = 0;
     this.onEnd();
     this.wakeUp();
+  }
+
+  /** Updates this subscription's share of the hub's total. */
+  private account(transportBytes: number): void {
+    if (this.ended) return;
+    const held = this.queuedBytes + transportBytes;
+    this.total.bytes += held - this.held;
+    this.held = held;
   }
 
   private wakeUp(): void {
@@ -152,10 +257,15 @@ class QueueSubscription<T> implements Subscription<T> {
         while (this.head < this.items.length) {
           const item = this.items[this.head] as T;
           this.position = this.revisions[this.head] as number;
+          const size = this.sizes[this.head] as number;
+          this.queuedBytes -= size;
+          this.held -= size;
+          this.total.bytes -= size;
           this.head++;
           if (this.head > 1024 && this.head * 2 > this.items.length) {
             this.items = this.items.slice(this.head);
             this.revisions = this.revisions.slice(this.head);
+            this.sizes = this.sizes.slice(this.head);
             this.head = 0;
           }
           yield item;

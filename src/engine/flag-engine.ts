@@ -9,7 +9,14 @@ import { encodePageToken, invalidPageTokenMessage, type Page, type PageRequest }
 import { planChange } from "../domain/plan-change.js";
 import { captureSnapshot, type SnapshotChunk } from "../domain/snapshot.js";
 import type { FlagReader, FlagStore, RetentionPolicy } from "../store/flag-store.js";
-import { createChangeHub, type ChangeHubOptions, type Heartbeat, type HubEvent, type Subscription } from "./change-hub.js";
+import {
+  createChangeHub,
+  type ChangeHubOptions,
+  type Heartbeat,
+  type HubEvent,
+  type Subscription,
+  type WatchTransport,
+} from "./change-hub.js";
 import { EvaluationWatch, MAX_WATCHED_FEATURES, type EvaluationUpdate } from "./evaluation-watch.js";
 import { flagQueries } from "./flag-queries.js";
 
@@ -36,6 +43,8 @@ export interface WatchOptions {
   features?: readonly string[] | undefined;
   /** Start with a snapshot of the whole state. */
   includeSnapshot?: boolean | undefined;
+  /** The stream's transport: what it buffers counts in the watcher's budget, and it is told of a cut-off. */
+  transport?: WatchTransport | undefined;
 }
 
 /** What a watch stream carries. */
@@ -77,6 +86,14 @@ interface QueuedWrite extends Write {
 
 function shuttingDown(): DomainError {
   return new DomainError("UNAVAILABLE", "the server is shutting down: retry against a running server");
+}
+
+/** Roughly the bytes an evaluation update takes encoded: each value names its feature and segment. */
+function evaluationBytes(item: EvaluationUpdate | Heartbeat): number {
+  if (item.type === "heartbeat") return 24;
+  let bytes = 16;
+  for (const value of item.values) bytes += 16 + value.feature.length + (value.segment?.length ?? 0);
+  return bytes;
 }
 
 /** Changes read from the store per replay step, so a long replay never holds the whole log in memory. */
@@ -287,7 +304,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
         const complete = batch.length < REPLAY_BATCH;
         if (complete) {
           current = last;
-          subscription = hub.subscribe(select, { signal, position: last });
+          subscription = hub.subscribe(select, { signal, position: last, transport: options.transport });
         }
         for (const event of events) {
           // At shutdown the stream must end with UNAVAILABLE, not look complete.
@@ -300,7 +317,7 @@ export function createFlagEngine(options: FlagEngineOptions) {
       if (snapshot) {
         const chunks = captureSnapshot(state, filter?.features);
         last = current = state.revision;
-        subscription = hub.subscribe(select, { signal, position: last });
+        subscription = hub.subscribe(select, { signal, position: last, transport: options.transport });
         for (const chunk of chunks) {
           if (watchesEnded) throw watchesEnded;
           if (signal.aborted) return;
@@ -317,11 +334,21 @@ export function createFlagEngine(options: FlagEngineOptions) {
      * Streams the values of `features` for one context: all of them first, then those that each change
      * alters, exact at its revision; heartbeats in between. Ends as {@link watch} does.
      */
-    async *watchEvaluation(features: readonly string[], context: EvaluationContext, signal: AbortSignal): AsyncGenerator<EvaluationUpdate | Heartbeat> {
+    async *watchEvaluation(
+      features: readonly string[],
+      context: EvaluationContext,
+      signal: AbortSignal,
+      transport?: WatchTransport | undefined,
+    ): AsyncGenerator<EvaluationUpdate | Heartbeat> {
       const watch = new EvaluationWatch(state, features, context);
       const first = watch.initial();
       const select = (event: HubEvent) => (event.type === "heartbeat" ? event : watch.onChange(event.change));
-      const subscription = hub.subscribe<EvaluationUpdate | Heartbeat>(select, { signal, position: first.revision });
+      const subscription = hub.subscribe<EvaluationUpdate | Heartbeat>(select, {
+        signal,
+        position: first.revision,
+        sizeOf: evaluationBytes,
+        transport,
+      });
       yield first;
       yield* subscription;
     },
@@ -329,6 +356,11 @@ export function createFlagEngine(options: FlagEngineOptions) {
     /** Number of open watch streams. */
     get watcherCount(): number {
       return hub.size;
+    },
+
+    /** Bytes all watch streams hold unread: queued for them, plus what their transports buffer. */
+    get watchHeldBytes(): number {
+      return hub.heldBytes;
     },
 
     /** Ends every watch stream with UNAVAILABLE and refuses new ones; reads and writes go on. */

@@ -4,6 +4,7 @@ import type { Evaluation } from "../domain/evaluate.js";
 import { callerName } from "./auth/create-call-guard.js";
 import { encodeEvaluateAllResponse, encodeEvaluateResponse } from "./encoded-message.js";
 import { mapStream } from "./stream-passthrough.js";
+import { WATCH_TRANSPORT } from "./watch-transport.js";
 import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
 import { quote } from "../domain/identifiers.js";
 import { toPageRequest } from "../domain/pagination.js";
@@ -292,12 +293,12 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     },
     watchChanges(req, ctx) {
       const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);
-      const options = { sinceRevision: since, features: req.features, includeSnapshot: req.includeSnapshot };
+      const options = { sinceRevision: since, features: req.features, includeSnapshot: req.includeSnapshot, transport: ctx.values.get(WATCH_TRANSPORT) };
       return mapStream(engine.watch(options, ctx.signal), watchResponse);
     },
     async *watchEvaluation(req, ctx) {
       const context = { customerId: req.customerId, userId: req.userId };
-      for await (const event of engine.watchEvaluation(req.features, context, ctx.signal)) {
+      for await (const event of engine.watchEvaluation(req.features, context, ctx.signal, ctx.values.get(WATCH_TRANSPORT))) {
         yield event.type === "heartbeat"
           ? create(WatchEvaluationResponseSchema, { heartbeat: sharedHeartbeat(event) })
           : { evaluations: event.values.map(featureValueToProto), revision: revisionToProto(event.revision) };

@@ -25,7 +25,7 @@ import { listenHttp } from "./http/listen-http.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { parseAddress } from "./parse-address.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
-import { limitStreamsPerClient } from "./stream-limit.js";
+import { limitStreams } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
@@ -51,6 +51,10 @@ export interface ServerOptions {
   shutdownDelayMs?: number;
   /** Messages a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
+  /** Bytes a watcher may hold unread (queued, plus buffered by its HTTP response) before it is cut off; default 4 MiB. */
+  watchByteLimit?: number;
+  /** Bytes all watchers may hold together; when over, the furthest behind are cut off; default 256 MiB. */
+  watchTotalByteLimit?: number;
   /** How often watch streams get a heartbeat; default 15,000 ms. */
   heartbeatIntervalMs?: number;
   /** Which changes the log keeps; default all. */
@@ -108,8 +112,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openSqliteStore({ path: options.dbPath });
   const engine = createFlagEngine({
     store,
-    // The engine holds the defaults (10,000 queued messages, a heartbeat every 15 s, all changes kept).
-    hub: { maxQueue: options.watchQueueLimit },
+    // The engine holds the defaults (10,000 queued messages or 4 MiB per watcher, 256 MiB for all, a heartbeat
+    // every 15 s, all changes kept).
+    hub: { maxQueue: options.watchQueueLimit, maxBytes: options.watchByteLimit, maxTotalBytes: options.watchTotalByteLimit },
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     retention: options.retention,
     onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
@@ -137,7 +142,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intercept = { logger, guard };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
-  const service = limitStreamsPerClient(FeatureFlagService, createFlagService(engine), limits.maxStreamsPerClient);
+  const service = limitStreams(FeatureFlagService, createFlagService(engine), {
+    maxPerClient: limits.maxStreamsPerClient,
+    maxTotal: limits.maxStreams,
+  });
   const impl = interceptService(FeatureFlagService, service, intercept);
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
 
@@ -166,6 +174,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
       maxConnectionAgeMs: limits.maxConnectionAgeMs,
+      requestTimeoutMs: limits.requestTimeoutMs,
+      maxConnections: limits.maxConnections,
       ...(options.tls ? { tls: options.tls } : {}),
       onRefused: grpcOptions.onRefused,
       services: [
@@ -186,6 +196,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.tls ? { tls: options.tls } : {}),
       readMaxBytes: maxRequestBytes,
       requestTimeoutMs: limits.requestTimeoutMs,
+      maxConnections: limits.maxConnections,
+      cutOffGraceMs: limits.cutOffGraceMs,
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),

@@ -16,10 +16,12 @@ type StreamHandler = (input: any, context: HandlerContext) => AsyncIterable<unkn
 
 /**
  * Wraps the streaming methods of a service implementation so that one client address holds at most `maxPerClient`
- * open streams at a time, across all of them and both listeners; one more is refused with RESOURCE_EXHAUSTED.
+ * open streams at a time, and all clients together at most `maxTotal`, across all of them and both listeners; one
+ * more is refused with RESOURCE_EXHAUSTED.
  */
-export function limitStreamsPerClient<T extends object>(service: DescService, impl: T, maxPerClient: number): T {
+export function limitStreams<T extends object>(service: DescService, impl: T, { maxPerClient, maxTotal }: { maxPerClient: number; maxTotal: number }): T {
   const open = new Map<string, number>();
+  let total = 0;
   const wrapped: Record<string, unknown> = { ...(impl as Record<string, unknown>) };
   for (const method of service.methods) {
     const handler = (impl as Record<string, StreamHandler | undefined>)[method.localName];
@@ -37,12 +39,21 @@ export function limitStreamsPerClient<T extends object>(service: DescService, im
                 `longer reads, or follow several features on one WatchChanges stream (its features filter)`,
             );
           }
+          if (total >= maxTotal) {
+            throw new DomainError(
+              "RESOURCE_EXHAUSTED",
+              `the server already has ${total} streams open, the most it allows: retry later, or follow several features on one ` +
+                `WatchChanges stream (its features filter)`,
+            );
+          }
           open.set(address, count + 1);
+          total++;
           client = address;
           return handler(input, context);
         },
         (error) => {
           if (client !== undefined) {
+            total--;
             const left = (open.get(client) ?? 1) - 1;
             if (left === 0) open.delete(client);
             else open.set(client, left);

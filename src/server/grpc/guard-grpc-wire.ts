@@ -1,5 +1,4 @@
 import { constants, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import type { Server } from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RefusedRpc } from "../rpc-interceptor.js";
 
@@ -32,16 +31,13 @@ export interface GrpcWireGuardOptions {
  * stream's events first (its `emit`): a bad frame or a bad end is answered here with INVALID_ARGUMENT, and grpc-js's
  * data and end listeners are removed before it could read them, so no handler runs. grpc-js's decompression
  * answers are rewritten as they go out. grpc-js offers no hook below its method lookup (server interceptors only
- * see known methods, after decompression), so the guard reaches its HTTP/2 servers through the private
- * `http2Servers` map; it throws if that is gone, so that a grpc-js upgrade cannot drop the checks silently (the
- * package is pinned; test/bad-input.test.ts covers each case). Call it right after `bindAsync` completes: no
+ * see known methods, after decompression), so the guard is given its HTTP/2 servers (http2-servers-of.ts;
+ * test/bad-input.test.ts covers each case). Call it right after `bindAsync` completes: no
  * stream can have arrived before (only promise callbacks run between grpc-js starting to listen and the bind
  * callback).
  */
-export function guardGrpcWire(server: Server, options: GrpcWireGuardOptions): void {
-  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
-  if (!(servers instanceof Map)) throw new Error("grpc-js internals changed: Server.http2Servers is gone; the gRPC wire checks cannot be installed");
-  for (const http2Server of servers.keys()) {
+export function guardGrpcWire(servers: Http2Server[], options: GrpcWireGuardOptions): void {
+  for (const http2Server of servers) {
     if (GUARDED.has(http2Server)) continue;
     GUARDED.add(http2Server);
     // Before grpc-js's own listener: it answers unknown methods there, and attaches its data listener.

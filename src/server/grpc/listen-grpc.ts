@@ -2,7 +2,9 @@ import { Server } from "@grpc/grpc-js";
 import { grpcServerCredentials, type ServerTls } from "../tls-options.js";
 import type { RefusedRpc } from "../rpc-interceptor.js";
 import type { GrpcService } from "./create-grpc-service.js";
+import { guardGrpcConnections } from "./guard-grpc-connections.js";
 import { guardGrpcWire, type GuardedMethod } from "./guard-grpc-wire.js";
+import { http2ServersOf } from "./http2-servers-of.js";
 
 /** Options of {@link listenGrpc}. */
 export interface GrpcListenOptions {
@@ -21,6 +23,13 @@ export interface GrpcListenOptions {
   tls?: ServerTls;
   /** Called for each call that grpc-js or the wire checks refused before any handler ran (see guard-grpc-wire.ts). */
   onRefused?: (refused: RefusedRpc) => void;
+  /**
+   * A call whose request has not arrived whole after this long ends with DEADLINE_EXCEEDED (request-streaming
+   * methods excepted), and a connection must speak HTTP/2 within at most 10 s of it; default never.
+   */
+  requestTimeoutMs?: number;
+  /** Open connections held at most; one more is closed as soon as it is accepted; default unlimited. */
+  maxConnections?: number;
 }
 
 /** A running grpc-js listener. */
@@ -59,7 +68,9 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
     );
   });
   const { maxReceiveMessageLength, onRefused } = options;
-  guardGrpcWire(server, { methods: guardedMethods(options.services), maxReceiveMessageLength, ...(onRefused ? { onRefused } : {}) });
+  const http2Servers = http2ServersOf(server);
+  guardGrpcWire(http2Servers, { methods: guardedMethods(options.services), maxReceiveMessageLength, ...(onRefused ? { onRefused } : {}) });
+  const stopGuards = guardGrpcConnections(http2Servers, options);
   return {
     port,
     close(graceMs) {

@@ -14,6 +14,7 @@ import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
+import { httpWatchTransport, WATCH_TRANSPORT } from "../watch-transport.js";
 import { checkBody } from "./check-body.js";
 import { checkGetMessage } from "./check-get-message.js";
 import { createOriginPolicy, type OriginPolicyOptions } from "./origin-policy.js";
@@ -36,6 +37,10 @@ export interface HttpListenOptions {
   shutdownSignal: AbortSignal;
   /** Which Host and Origin headers are served, and to which origins CORS answers (origin-policy.ts). */
   origins: Omit<OriginPolicyOptions, "tls">;
+  /** Open connections the listener holds at most; one more is closed at once. */
+  maxConnections: number;
+  /** How long a cut-off watcher's client has to read its last message before it is disconnected. */
+  cutOffGraceMs: number;
   /**
    * Called once for each request refused before a handler ran (unknown path, HTTP method, content type, a body
    * that does not decode or is too large...), once its answer is out, so that it can be logged like the calls
@@ -63,6 +68,7 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
   const server: Server = options.tls
     ? createHttpsServer({ ...httpsServerOptions(options.tls), ...timeouts }, handler)
     : createServer(timeouts, handler);
+  server.maxConnections = options.maxConnections;
   const { host, port } = parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen for HTTP on ${options.address}: ${err.message}`)));
@@ -75,9 +81,8 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
  * connect-node's `connectNodeAdapter`, plus four steps: Host and Origin are checked first, and CORS preflights
  * answered (origin-policy.ts); bodies are checked so that bytes which are not protobuf, JSON that is not UTF-8 and
  * compression that does not decompress get INVALID_ARGUMENT instead of connect-es's INTERNAL or U+FFFD
- * (see check-body.ts); refusals that connect
- * leaves bare (404, 405, 415) get a Connect JSON error that says what would work (routing-refusal.ts); and each
- * request no handler saw is reported to `onRefused`.
+ * (see check-body.ts); refusals that connect leaves bare (404, 405, 415) get a Connect JSON error that says what
+ * would work (routing-refusal.ts); and each request no handler saw is reported to `onRefused`.
  */
 function createHttpHandler(options: HttpListenOptions): RequestListener {
   const router = createConnectRouter({
@@ -102,6 +107,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
     // Per request, so that the logging interceptor can mark it as logged: connect hands it to the handler context.
     const values = createContextValues();
     values.set(CLIENT_ADDRESS, clientAddress(req.socket.remoteAddress));
+    if (handler?.method.methodKind === "server_streaming") values.set(WATCH_TRANSPORT, httpWatchTransport(res, options.cutOffGraceMs));
     let refused: ConnectError | undefined;
     res.once("close", () => {
       if (refused === undefined || isRpcLogged(values)) return;
