@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,5 +47,47 @@ describe("flagwire serve as a process", () => {
       code: "ok",
       protocol: "grpc",
     });
+  });
+});
+
+/** Runs `flagwire serve <args>` until it exits (it is expected to refuse to start). */
+async function serveExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe("flagwire serve refuses a listen address it cannot use, before it touches the database", () => {
+  it.each([
+    { flag: "--grpc-listen", other: "--http-listen" },
+    { flag: "--http-listen", other: "--grpc-listen" },
+  ])("a port already taken, for $flag: names the address and the flag, creates no database", async ({ flag, other }) => {
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    try {
+      const db = join(dir, `taken-${flag.slice(2)}.db`);
+      const result = await serveExit(["--db", db, flag, address, other, "127.0.0.1:0"]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`${address} is already in use`);
+      expect(result.stderr).toContain(`choose another address with ${flag}`);
+      expect(result.stderr).not.toMatch(/resolved errors|EADDRINUSE/);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it.each(["--grpc-listen", "--http-listen"])("an address without a host, for %s: a usage error that says so", async (flag) => {
+    const db = join(dir, "no-host.db");
+    const result = await serveExit(["--db", db, flag, ":51060"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`listen address ":51060" has no host: write 127.0.0.1:51060 for this machine only, or 0.0.0.0:51060 for every interface`);
+    expect(result.stderr).not.toContain("[object Object]");
+    expect(existsSync(db)).toBe(false);
   });
 });

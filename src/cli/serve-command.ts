@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
+import { parseAddress } from "../server/parse-address.js";
 import { startServer, type ServerOptions } from "../server/start-server.js";
 import { loadServerTls } from "../server/tls-options.js";
 
@@ -18,10 +19,16 @@ export function serveCommand(): Command {
     .description("run the flag server: native gRPC, plus Connect and gRPC-Web over HTTP/1.1")
     .addOption(new Option("--db <path>", "SQLite database file, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addOption(
-      new Option("--grpc-listen <host:port>", "native gRPC listener").env("FLAGWIRE_GRPC_LISTEN").default(SERVE_DEFAULTS.grpcListen),
+      new Option("--grpc-listen <host:port>", "native gRPC listener")
+        .env("FLAGWIRE_GRPC_LISTEN")
+        .default(SERVE_DEFAULTS.grpcListen)
+        .argParser(parseListenAddress),
     )
     .addOption(
-      new Option("--http-listen <host:port>", "Connect and gRPC-Web listener").env("FLAGWIRE_HTTP_LISTEN").default(SERVE_DEFAULTS.httpListen),
+      new Option("--http-listen <host:port>", "Connect and gRPC-Web listener")
+        .env("FLAGWIRE_HTTP_LISTEN")
+        .default(SERVE_DEFAULTS.httpListen)
+        .argParser(parseListenAddress),
     )
     .addOption(
       new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env("FLAGWIRE_LOG_LEVEL").default(SERVE_DEFAULTS.logLevel),
@@ -157,6 +164,16 @@ function parsePositive(value: string, unit: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number of ${unit}`);
   return number;
+}
+
+/** A malformed listen address is a usage error (exit 2), refused before anything is opened. */
+function parseListenAddress(value: string): string {
+  try {
+    parseAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
 }
 
 function parseMilliseconds(value: string): number {

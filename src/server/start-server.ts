@@ -23,7 +23,9 @@ import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
 import { checkListenPolicy } from "./listen-policy.js";
-import { parseAddress } from "./parse-address.js";
+import { checkAddressFree } from "./check-address-free.js";
+import { formatAddress, parseAddress } from "./parse-address.js";
+import { checkDatabasePath } from "../store/sqlite/open-database.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { limitStreamsPerClient } from "./stream-limit.js";
 import { interceptService, logRefusedRpc, type RefusedRpc } from "./rpc-interceptor.js";
@@ -86,9 +88,12 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
-  // Refuse a malformed address before creating the database file.
-  parseAddress(options.grpcListen);
-  parseAddress(options.httpListen);
+  // Refuse a malformed address, a port already taken or a throwaway database before creating the database file.
+  const grpcAddress = formatAddress(parseAddress(options.grpcListen));
+  const httpAddress = formatAddress(parseAddress(options.httpListen));
+  checkDatabasePath(options.dbPath);
+  await checkAddressFree(grpcAddress, "--grpc-listen");
+  await checkAddressFree(httpAddress, "--http-listen");
   // grpc-js logs through console by default; what it says also reaches us as an error or status.
   const grpcLog = logger.child({ component: "grpc-js" });
   setGrpcLogger({ error: (...args: unknown[]) => grpcLog.debug(args.map(String).join(" ")) });
@@ -154,7 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
   try {
     grpc = await listenGrpc({
-      address: options.grpcListen,
+      address: grpcAddress,
       maxReceiveMessageLength: maxRequestBytes,
       maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
@@ -170,7 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ],
     });
     http = await listenHttp({
-      address: options.httpListen,
+      address: httpAddress,
       services: [
         { service: FeatureFlagService, impl: impl as never },
         { service: TokenService, impl: tokenImpl as never },
