@@ -91,3 +91,28 @@ describe("flagwire serve refuses a listen address it cannot use, before it touch
     expect(existsSync(db)).toBe(false);
   });
 });
+
+describe("flagwire serve says where it serves, in plain words", () => {
+  it("prints one line for people on stderr (addresses with scheme, the database's absolute path, auth), JSON on stdout", async () => {
+    const child = spawn(process.execPath, [CLI, "serve", "--db", "plain.db", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const stdout: string[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => stdout.push(line));
+    const [line] = (await once(createInterface({ input: child.stderr }), "line")) as [string];
+    expect(line).toMatch(
+      new RegExp(
+        `^flagwire serving gRPC on grpc://127\\.0\\.0\\.1:\\d+ and Connect/gRPC-Web on http://127\\.0\\.0\\.1:\\d+, ` +
+          `database ${join(dir, "plain.db").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, auth off \\(loopback only\\)$`,
+      ),
+    );
+    const exited = once(child, "exit");
+    child.kill("SIGINT");
+    child.kill("SIGINT"); // npm start forwards Ctrl-C on top of the terminal's: still a graceful stop
+    expect(((await exited) as [number | null])[0]).toBe(0);
+    // Every stdout line is still JSON, for log shippers.
+    for (const entry of stdout) expect(() => JSON.parse(entry) as unknown, entry).not.toThrow();
+    expect(stdout.map((entry) => (JSON.parse(entry) as { msg: string }).msg)).toContain("stopped");
+  });
+});

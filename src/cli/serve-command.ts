@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
 import { parseAddress } from "../server/parse-address.js";
@@ -103,18 +104,30 @@ export function serveCommand(): Command {
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
       const scheme = tls ? "https" : "http";
+      const grpcAddress = `${hostOf(opts.grpcListen)}:${server.grpcPort}`;
+      const httpUrl = `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`;
+      // For the person who started it: one plain line on stderr; stdout stays JSON for log shippers.
+      process.stderr.write(
+        `flagwire serving gRPC on ${tls ? "grpcs" : "grpc"}://${grpcAddress} and Connect/gRPC-Web on ${httpUrl}, ` +
+          `database ${resolve(opts.db)}, ${authSummary(server.tokens.authEnabled, opts.insecure === true)}\n`,
+      );
       logger.info(
         {
           db: opts.db,
-          grpc: `${hostOf(opts.grpcListen)}:${server.grpcPort}`,
-          http: `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`,
+          grpc: grpcAddress,
+          http: httpUrl,
           tls: tls !== undefined,
           auth: server.tokens.authEnabled,
           revision: server.engine.revision,
         },
         "flagwire serving",
       );
+      // `on`, not `once`: under `npm start` Ctrl-C arrives twice (from the terminal, and forwarded by npm), and a
+      // second SIGINT without a handler would kill the process in the middle of its graceful stop.
+      let stopping = false;
       const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, "shutting down");
         server.close().then(
           () => {
@@ -128,8 +141,8 @@ export function serveCommand(): Command {
           },
         );
       };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
 }
 
@@ -180,6 +193,11 @@ function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError(`"${value}" is not a number of milliseconds`);
   return ms;
+}
+
+function authSummary(authEnabled: boolean, insecure: boolean): string {
+  if (authEnabled) return "auth on (every call needs an API token)";
+  return insecure ? "auth OFF (--insecure: anyone who reaches the ports may change every flag)" : "auth off (loopback only)";
 }
 
 function hostOf(address: string): string {
