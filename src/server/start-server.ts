@@ -1,6 +1,9 @@
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { existsSync } from "node:fs";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import descriptors from "../../gen/descriptors.json" with { type: "json" };
 import { file_flagwire_v1_flags, FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
 import { file_flagwire_v1_tokens, TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
 import { file_grpc_health_v1_health, Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -151,6 +154,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       file_grpc_reflection_v1alpha_reflection,
     ],
     serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
+    // Built by `npm run generate` beside the code, with the proto's comments.
+    documented: fromJson(FileDescriptorSetSchema, descriptors as unknown as JsonValue).file,
   });
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
   const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefusedRpc(logger, "grpc", refused) };
