@@ -109,7 +109,6 @@ describe("flagwire serve says where it serves, in plain words", () => {
     );
     const exited = once(child, "exit");
     child.kill("SIGINT");
-    child.kill("SIGINT"); // npm start forwards Ctrl-C on top of the terminal's: still a graceful stop
     expect(((await exited) as [number | null])[0]).toBe(0);
     // Every stdout line is still JSON, for log shippers.
     for (const entry of stdout) expect(() => JSON.parse(entry) as unknown, entry).not.toThrow();

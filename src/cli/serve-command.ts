@@ -122,12 +122,7 @@ export function serveCommand(): Command {
         },
         "flagwire serving",
       );
-      // `on`, not `once`: under `npm start` Ctrl-C arrives twice (from the terminal, and forwarded by npm), and a
-      // second SIGINT without a handler would kill the process in the middle of its graceful stop.
-      let stopping = false;
       const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
         logger.info({ signal }, "shutting down");
         server.close().then(
           () => {
@@ -141,8 +136,8 @@ export function serveCommand(): Command {
           },
         );
       };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
     });
 }
 
