@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import { flagwire } from "./cli/flagwire-process.js";
 import { runCli, spawnServe } from "./support/serve-child.js";
 
 // What an operator types for --db, and what the files it makes may be read by: a path that SQLite would take for a
@@ -74,6 +75,12 @@ describe("a --db that SQLite would take for a temporary or in-memory database is
       expect(result.stderr).toMatch(/give the path of a file, e\.g\. \.\/feature_flags\.db/);
       expect(readdirSync(dir).sort()).toEqual(before);
     }
+  });
+
+  it("FLAGWIRE_DB set but empty (an unset shell variable) is refused the same way", async () => {
+    const result = await flagwire(["token", "list"], { FLAGWIRE_DB: "" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: "" is not a database file`);
   });
 
   it("the backup file named for restore gets the same check", async () => {
