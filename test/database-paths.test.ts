@@ -57,7 +57,8 @@ describe("database files are private to their owner", () => {
 
 describe("a --db that SQLite would take for a temporary or in-memory database is refused", () => {
   const THROWAWAY = ["", ":memory:", "file::memory:", "file:flags.db?mode=memory", "file:flags.db"];
-  it.each(THROWAWAY)("serve, token, backup and restore refuse --db %j and create nothing", async (db) => {
+  // Five CLI processes one after the other: more than the default 5 s on a busy machine.
+  it.each(THROWAWAY)("serve, token, backup and restore refuse --db %j and create nothing", { timeout: 60_000 }, async (db) => {
     const dir = tempDir();
     const backup = flagwireDatabase(dir);
     const before = readdirSync(dir).sort();
