@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,5 +78,71 @@ describe("flagwire serve limits", () => {
     const exit = await server.exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/option '--watch-byte-limit <bytes>' argument '0' is invalid\. "0" is not a positive number of bytes/);
+  });
+});
+
+/** Runs `flagwire serve <args>` until it exits (it is expected to refuse to start). */
+async function serveExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe("flagwire serve refuses a listen address it cannot use, before it touches the database", () => {
+  it.each([
+    { flag: "--grpc-listen", other: "--http-listen" },
+    { flag: "--http-listen", other: "--grpc-listen" },
+  ])("a port already taken, for $flag: names the address and the flag, creates no database", async ({ flag, other }) => {
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    try {
+      const db = join(dir, `taken-${flag.slice(2)}.db`);
+      const result = await serveExit(["--db", db, flag, address, other, "127.0.0.1:0"]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`${address} is already in use`);
+      expect(result.stderr).toContain(`choose another address with ${flag}`);
+      expect(result.stderr).not.toMatch(/resolved errors|EADDRINUSE/);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it.each(["--grpc-listen", "--http-listen"])("an address without a host, for %s: a usage error that says so", async (flag) => {
+    const db = join(dir, "no-host.db");
+    const result = await serveExit(["--db", db, flag, ":51060"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`listen address ":51060" has no host: write 127.0.0.1:51060 for this machine only, or 0.0.0.0:51060 for every interface`);
+    expect(result.stderr).not.toContain("[object Object]");
+    expect(existsSync(db)).toBe(false);
+  });
+});
+
+describe("flagwire serve says where it serves, in plain words", () => {
+  it("prints one line for people on stderr (addresses with scheme, the database's absolute path, auth), JSON on stdout", async () => {
+    const child = spawn(process.execPath, [CLI, "serve", "--db", "plain.db", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const stdout: string[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => stdout.push(line));
+    const [line] = (await once(createInterface({ input: child.stderr }), "line")) as [string];
+    expect(line).toMatch(
+      new RegExp(
+        `^flagwire serving gRPC on grpc://127\\.0\\.0\\.1:\\d+ and Connect/gRPC-Web on http://127\\.0\\.0\\.1:\\d+, ` +
+          `database ${join(dir, "plain.db").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, auth off \\(loopback only\\)$`,
+      ),
+    );
+    const exited = once(child, "exit");
+    child.kill("SIGINT");
+    expect(((await exited) as [number | null])[0]).toBe(0);
+    // Every stdout line is still JSON, for log shippers.
+    for (const entry of stdout) expect(() => JSON.parse(entry) as unknown, entry).not.toThrow();
+    expect(stdout.map((entry) => (JSON.parse(entry) as { msg: string }).msg)).toContain("stopped");
   });
 });

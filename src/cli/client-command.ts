@@ -12,8 +12,12 @@ export interface ConnectionOptions {
   actor?: string;
   token?: string;
   tlsCa?: string;
+  timeout: number;
   json?: boolean;
 }
+
+/** Seconds a command waits for the server's answer (a watch: until its stream is established) unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /** What a command's `run` gets: a connected client and the parsed command line. */
 export interface ClientContext<Opts> {
@@ -81,6 +85,13 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
         .env("FLAGWIRE_TLS_CA")
         .helpGroup("Server options:"),
     )
+    .addOption(
+      new Option("--timeout <seconds>", "how long to wait for the server's answer (watch: for its stream to start), then exit 3")
+        .env("FLAGWIRE_TIMEOUT")
+        .default(DEFAULT_TIMEOUT_SECONDS)
+        .argParser(parseSeconds)
+        .helpGroup("Server options:"),
+    )
     .addHelpText("after", `\nExamples:\n${spec.examples.map((example) => `  ${example}`).join("\n")}`)
     .action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
@@ -92,6 +103,7 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
           ...(opts.actor ? { actor: opts.actor } : {}),
           ...(opts.token ? { token: opts.token } : {}),
           ...(opts.tlsCa ? { tls: { ca: readFileSync(opts.tlsCa) } } : {}),
+          answerTimeoutMs: opts.timeout * 1000,
         }),
         opts.server,
       );
@@ -104,6 +116,14 @@ export function clientCommand<Opts = object>(spec: ClientCommandSpec<Opts>): Com
       if (output) printLine(opts.json ? JSON.stringify(output.json, null, 2) : output.text);
     });
   return command;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(`"${value}" is not a positive number of seconds`);
+  }
+  return seconds;
 }
 
 /**

@@ -1,6 +1,8 @@
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../server/create-logger.js";
 import { DEFAULT_LIMITS } from "../server/server-limits.js";
+import { parseAddress } from "../server/parse-address.js";
 import { startServer, type ServerOptions } from "../server/start-server.js";
 import { loadServerTls } from "../server/tls-options.js";
 
@@ -19,10 +21,16 @@ export function serveCommand(): Command {
     .description("run the flag server: native gRPC, plus Connect and gRPC-Web over HTTP/1.1")
     .addOption(new Option("--db <path>", "SQLite database file, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addOption(
-      new Option("--grpc-listen <host:port>", "native gRPC listener").env("FLAGWIRE_GRPC_LISTEN").default(SERVE_DEFAULTS.grpcListen),
+      new Option("--grpc-listen <host:port>", "native gRPC listener")
+        .env("FLAGWIRE_GRPC_LISTEN")
+        .default(SERVE_DEFAULTS.grpcListen)
+        .argParser(parseListenAddress),
     )
     .addOption(
-      new Option("--http-listen <host:port>", "Connect and gRPC-Web listener").env("FLAGWIRE_HTTP_LISTEN").default(SERVE_DEFAULTS.httpListen),
+      new Option("--http-listen <host:port>", "Connect and gRPC-Web listener")
+        .env("FLAGWIRE_HTTP_LISTEN")
+        .default(SERVE_DEFAULTS.httpListen)
+        .argParser(parseListenAddress),
     )
     .addOption(
       new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env("FLAGWIRE_LOG_LEVEL").default(SERVE_DEFAULTS.logLevel),
@@ -136,11 +144,18 @@ export function serveCommand(): Command {
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
       const scheme = tls ? "https" : "http";
+      const grpcAddress = `${hostOf(opts.grpcListen)}:${server.grpcPort}`;
+      const httpUrl = `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`;
+      // For the person who started it: one plain line on stderr; stdout stays JSON for log shippers.
+      process.stderr.write(
+        `flagwire serving gRPC on ${tls ? "grpcs" : "grpc"}://${grpcAddress} and Connect/gRPC-Web on ${httpUrl}, ` +
+          `database ${resolve(opts.db)}, ${authSummary(server.tokens.authEnabled, opts.insecure === true)}\n`,
+      );
       logger.info(
         {
           db: opts.db,
-          grpc: `${hostOf(opts.grpcListen)}:${server.grpcPort}`,
-          http: `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`,
+          grpc: grpcAddress,
+          http: httpUrl,
           tls: tls !== undefined,
           auth: server.tokens.authEnabled,
           revision: server.engine.revision,
@@ -232,10 +247,25 @@ function parsePositive(value: string, unit: string): number {
   return number;
 }
 
+/** A malformed listen address is a usage error (exit 2), refused before anything is opened. */
+function parseListenAddress(value: string): string {
+  try {
+    parseAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
 function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError(`"${value}" is not a number of milliseconds`);
   return ms;
+}
+
+function authSummary(authEnabled: boolean, insecure: boolean): string {
+  if (authEnabled) return "auth on (every call needs an API token)";
+  return insecure ? "auth OFF (--insecure: anyone who reaches the ports may change every flag)" : "auth off (loopback only)";
 }
 
 function hostOf(address: string): string {

@@ -89,6 +89,11 @@ export function checkReachableOnFirstCall(client: FlagClient, server: string): F
  * are returned as they are.
  */
 export function explainConnectionFailure(err: unknown, server: string, protocol: string): unknown {
+  // Our own deadline (the server sends no DEADLINE_EXCEEDED of its own): something accepted the connection and
+  // never answered, which is no flagwire server a script can use.
+  if (err instanceof ConnectError && err.code === Code.DeadlineExceeded) {
+    return new ServerUnreachableError(server, `${err.rawMessage}: is it a flagwire server? if it is only slow, raise --timeout`);
+  }
   if (!(err instanceof ConnectError) || (err.code !== Code.Unavailable && err.code !== Code.Internal)) return err;
   const cause = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? "";
   if (CONNECTION_FAILURES.has(cause)) return new ServerUnreachableError(server, err.rawMessage);

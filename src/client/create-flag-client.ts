@@ -1,4 +1,4 @@
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
 import { TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
@@ -35,6 +35,12 @@ export interface FlagClientOptions {
   useJson?: boolean;
   /** CA and client certificate for TLS. */
   tls?: FlagClientTls;
+  /**
+   * A call fails with DEADLINE_EXCEEDED when the server has not answered within this long: a unary call's
+   * response, or a stream's response headers (an established stream, such as a watch, then runs without limit).
+   * Default none.
+   */
+  answerTimeoutMs?: number;
 }
 
 /** A typed FeatureFlagService client. */
@@ -77,6 +83,7 @@ function createFlagTransport(options: FlagClientOptions): Transport {
       return next(req);
     });
   }
+  if (options.answerTimeoutMs !== undefined) interceptors.push(answerDeadline(options.answerTimeoutMs));
   const nodeOptions = options.tls ? { nodeOptions: { ...options.tls } } : {};
   const base = { baseUrl: options.baseUrl, interceptors, ...nodeOptions };
   const protocol = options.protocol ?? "grpc";
@@ -85,4 +92,24 @@ function createFlagTransport(options: FlagClientOptions): Transport {
     : protocol === "grpc-web"
       ? createGrpcWebTransport({ ...base, httpVersion: "1.1" })
       : createConnectTransport({ ...base, httpVersion: "1.1", useBinaryFormat: !options.useJson });
+}
+
+/**
+ * Aborts a call whose answer has not come within `ms`. A call's `next` resolves once the unary response, or a
+ * stream's headers, are in, so one timer covers both without cutting a stream that is already flowing (which a
+ * transport-wide deadline would).
+ */
+function answerDeadline(ms: number): Interceptor {
+  return (next) => async (req) => {
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new ConnectError(`no answer within ${ms / 1000} s`, Code.DeadlineExceeded)),
+      ms,
+    );
+    try {
+      return await next({ ...req, signal: AbortSignal.any([req.signal, deadline.signal]) });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }

@@ -1,6 +1,9 @@
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { existsSync } from "node:fs";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import descriptors from "../../gen/descriptors.json" with { type: "json" };
 import { file_flagwire_v1_flags, FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
 import { file_flagwire_v1_tokens, TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
 import { file_grpc_health_v1_health, Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -23,7 +26,9 @@ import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
 import { checkListenPolicy } from "./listen-policy.js";
-import { parseAddress } from "./parse-address.js";
+import { checkAddressFree } from "./check-address-free.js";
+import { formatAddress, parseAddress } from "./parse-address.js";
+import { checkDatabasePath } from "../store/sqlite/open-database.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { limitStreams } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
@@ -95,9 +100,12 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
-  // Refuse a malformed address before creating the database file.
-  parseAddress(options.grpcListen);
-  parseAddress(options.httpListen);
+  // Refuse a malformed address, a port already taken or a throwaway database before creating the database file.
+  const grpcAddress = formatAddress(parseAddress(options.grpcListen));
+  const httpAddress = formatAddress(parseAddress(options.httpListen));
+  checkDatabasePath(options.dbPath);
+  await checkAddressFree(grpcAddress, "--grpc-listen");
+  await checkAddressFree(httpAddress, "--http-listen");
   // grpc-js logs through console by default; what it says also reaches us as an error or status.
   const grpcLog = logger.child({ component: "grpc-js" });
   setGrpcLogger({ error: (...args: unknown[]) => grpcLog.debug(args.map(String).join(" ")) });
@@ -159,6 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       file_grpc_reflection_v1alpha_reflection,
     ],
     serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
+    // Built by `npm run generate` beside the code, with the proto's comments.
+    documented: fromJson(FileDescriptorSetSchema, descriptors as unknown as JsonValue).file,
   });
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
   // Rate-limited: these refusals cost a client nothing, so a flood of them must not flood the log.
@@ -169,7 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
   try {
     grpc = await listenGrpc({
-      address: options.grpcListen,
+      address: grpcAddress,
       maxReceiveMessageLength: maxRequestBytes,
       maxConcurrentStreams: limits.maxConcurrentStreamsPerConnection,
       idleConnectionTimeoutMs: limits.idleConnectionTimeoutMs,
@@ -188,7 +198,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ],
     });
     http = await listenHttp({
-      address: options.httpListen,
+      address: httpAddress,
       services: [
         { service: FeatureFlagService, impl: impl as never },
         { service: TokenService, impl: tokenImpl as never },

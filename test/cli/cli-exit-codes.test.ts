@@ -51,6 +51,13 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
     expect(result.stdout).toBe("");
     if (error) expect(result.stderr.split("\n")[0]).toContain(error);
     expect(result.stderr).toContain(usage);
+    if (error) {
+      // The reason, one usage line and where the rest is: not the whole help.
+      const command = usage.replace("Usage: ", "").split(" [")[0];
+      expect(result.stderr.trimEnd().split("\n")).toHaveLength(3);
+      expect(result.stderr).toContain(`Run \`${command} --help\` for the options and examples.`);
+      expect(result.stderr).not.toContain("Options:");
+    }
   });
 
   it("2, not 3, for a usage error found by the command itself when no server listens", async () => {

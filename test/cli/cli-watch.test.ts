@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { flagwire, freePort, startFlagwire, type RunningFlagwire } from "./flagwire-process.js";
+import { FLAGWIRE, flagwire, freePort, startFlagwire, type RunningFlagwire } from "./flagwire-process.js";
 
 const CHANGE_LINE = /^\d+ +\S+Z +\S+ +[a-z-]+ /;
 const running: RunningFlagwire[] = [];
@@ -75,5 +77,30 @@ describe("flagwire watch", () => {
     const result = await flagwire(["watch", "--since", "99"], { FLAGWIRE_SERVER: ts.grpcUrl });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: FAILED_PRECONDITION: .*99/m);
+  }, 30_000);
+
+  it.each(["grpc", "connect", "grpc-web"] as const)(
+    "--timeout limits only the start of the stream: an idle %s watch stays open past it",
+    async (protocol) => {
+      const ts = await serverOnFixedPorts();
+      const server = protocol === "grpc" ? ts.grpcUrl : ts.httpUrl;
+      const watcher = watch(["--timeout", "0.5", "--protocol", protocol, "--server", server], ts);
+      await watcher.waitForLines("stderr", /^\(watching changes after revision 0; Ctrl-C to stop\)$/);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // idle, three times the timeout
+      await ts.client("grpc", "alice").createFeature({ name: "dashboard" });
+      await watcher.waitForLines("stdout", CHANGE_LINE);
+      expect(watcher.stderr.filter((line) => line.includes("connection lost"))).toEqual([]);
+      expect(await watcher.interrupt()).toBe(0);
+    },
+    30_000,
+  );
+
+  it("exits 0 on Ctrl-C from a terminal: SIGINT to its whole process group", async () => {
+    const ts = await serverOnFixedPorts();
+    const child = spawn(process.execPath, [FLAGWIRE, "watch", "--server", ts.grpcUrl], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    await new Promise<void>((resolve) => child.stderr.on("data", (chunk: Buffer) => chunk.toString().includes("Ctrl-C") && resolve()));
+    process.kill(-child.pid!, "SIGINT");
+    expect(await exited).toEqual([0, null]);
   }, 30_000);
 });

@@ -51,7 +51,7 @@ export function spawnServe(dbPath: string, options: Pick<SpawnOptions, "uid" | "
 }
 
 /** Runs `flagwire <args>` to completion. */
-export function runCli(args: string[], options: Pick<SpawnOptions, "uid" | "gid"> = {}): Promise<ChildExit & { stdout: string }> {
+export function runCli(args: string[], options: Pick<SpawnOptions, "uid" | "gid" | "cwd"> = {}): Promise<ChildExit & { stdout: string }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], ...options });
   let stdout = "";
   let stderr = "";

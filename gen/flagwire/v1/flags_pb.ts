@@ -563,7 +563,8 @@ export type RenameFeatureResponse = Message<"flagwire.v1.RenameFeatureResponse">
   feature?: Feature | undefined;
 
   /**
-   * The revision this write produced.
+   * The revision this write produced; the current revision when the new
+   * name is the feature's own (nothing changed).
    *
    * @generated from field: int64 revision = 2;
    */
@@ -2190,7 +2191,8 @@ export type RenameSegmentResponse = Message<"flagwire.v1.RenameSegmentResponse">
   segment?: Segment | undefined;
 
   /**
-   * The revision this write produced.
+   * The revision this write produced; the current revision when the new
+   * name is the segment's own (nothing changed).
    *
    * @generated from field: int64 revision = 2;
    */
@@ -3062,7 +3064,8 @@ export const FeatureFlagService: GenService<{
   },
   /**
    * Renames a feature; its overrides follow it. ALREADY_EXISTS when the new
-   * name is taken.
+   * name is taken. Renaming a feature to its own name changes nothing: it
+   * succeeds, records no change and answers the current revision.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.RenameFeature
    */
@@ -3265,7 +3268,8 @@ export const FeatureFlagService: GenService<{
   },
   /**
    * Renames a segment; its members and rules follow it. ALREADY_EXISTS when
-   * the new name is taken.
+   * the new name is taken. Renaming a segment to its own name changes
+   * nothing: it succeeds, records no change and answers the current revision.
    *
    * @generated from rpc flagwire.v1.FeatureFlagService.RenameSegment
    */

@@ -2,32 +2,8 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
-
-/**
- * The calls to abort at shutdown, per shutdown signal. One listener on the signal, not one per call: adding
- * a listener to an EventTarget costs time in proportion to those already there (10,000 watch streams took
- * seconds), and a listener per finished call would never be removed.
- */
-const shutdownFollowers = new WeakMap<AbortSignal, Set<AbortController>>();
-
-function followShutdown(shutdown: AbortSignal, controller: AbortController): void {
-  if (shutdown.aborted) {
-    controller.abort(shutdown.reason);
-    return;
-  }
-  let followers = shutdownFollowers.get(shutdown);
-  if (!followers) {
-    const all = new Set<AbortController>();
-    followers = all;
-    shutdownFollowers.set(shutdown, all);
-    shutdown.addEventListener("abort", () => {
-      for (const follower of all) follower.abort(shutdown.reason);
-      all.clear();
-    }, { once: true });
-  }
-  followers.add(controller);
-}
 
 /** Whether a handler may answer with an EncodedMessage: only calls served by grpc-js, which write bytes as they are. */
 export function acceptsEncoded(context: HandlerContext): boolean {
@@ -76,7 +52,7 @@ export class GrpcHandlerContext implements HandlerContext {
   done(): void {
     const controller = this.abortController;
     if (!controller) return;
-    if (this.shutdownSignal) shutdownFollowers.get(this.shutdownSignal)?.delete(controller);
+    if (this.shutdownSignal) unfollowShutdown(this.shutdownSignal, controller);
     controller.abort(new Error("call completed"));
   }
 

@@ -1,6 +1,6 @@
 import { createFileRegistry, toBinary, type DescFile, type FileRegistry } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ServerReflection as ServerReflectionV1 } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import type { ServerReflection as ServerReflectionV1alpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -11,6 +11,11 @@ export interface ReflectionOptions {
   files: DescFile[];
   /** The fully-qualified names answered to `list_services`, e.g. `flagwire.v1.FeatureFlagService`. */
   serviceNames: string[];
+  /**
+   * The same files as built by buf, with their comments (`source_code_info`): served in place of the generated
+   * code's descriptors, which have none, so that `grpcurl describe` documents the API. Matched by file name.
+   */
+  documented?: FileDescriptorProto[];
 }
 
 /** One implementation of gRPC server reflection, served under both protocol versions. */
@@ -109,9 +114,10 @@ export function createReflectionServices(options: ReflectionOptions): Reflection
     return { case: "fileDescriptorResponse", value: { fileDescriptorProto } };
   }
 
+  const documented = new Map((options.documented ?? []).map((proto) => [proto.name, proto]));
   function encodeFile(file: DescFile): Uint8Array {
     let bytes = encoded.get(file.proto.name);
-    if (!bytes) encoded.set(file.proto.name, (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
+    if (!bytes) encoded.set(file.proto.name, (bytes = toBinary(FileDescriptorProtoSchema, documented.get(file.proto.name) ?? file.proto)));
     return bytes;
   }
 

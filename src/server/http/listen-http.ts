@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
@@ -10,6 +10,8 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
 import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
@@ -90,7 +92,7 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
     grpcWeb: true,
     grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
     readMaxBytes: options.readMaxBytes,
-    shutdownSignal: options.shutdownSignal,
+    // No shutdownSignal here: connect would add a listener to it per call. Each request follows it below.
     acceptCompression: [compressionGzip, compressionBrotli],
     // `"enabled": false` is an answer people look for: show defaults rather than omit them. Unknown
     // fields and enum names are refused: a typo must not silently create a disabled feature.
@@ -132,7 +134,11 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
         const refusal = await checkGetMessage(new URL(req.url ?? "/", "http://localhost"), handler.method.input, options.readMaxBytes);
         if (refusal) return refuse(refusal);
       }
-      const request = checkBody(universalRequestFromNodeRequest(req, res, undefined, values), handler.method.input, options.readMaxBytes);
+      const request = checkBody(
+        followShutdownPerRequest(universalRequestFromNodeRequest(req, res, undefined, values), res, options.shutdownSignal),
+        handler.method.input,
+        options.readMaxBytes,
+      );
       const response = await handler(request);
       if (isRpcLogged(values)) return universalResponseToNodeResponse(response, res);
       return refuse(explainRoutingRefusal(handler, request, response) ?? (await readRefusal(response, options.readMaxBytes)));
@@ -157,6 +163,20 @@ function seeRepeatedAuthorization(req: IncomingMessage): void {
     if (name.length === 13 && name.toLowerCase() === "authorization") (values ??= []).push(raw[i + 1] as string);
   }
   if (values !== undefined && values.length > 1) req.headers.authorization = values.join(", ");
+}
+
+/**
+ * The request's signal, aborted as well at shutdown: connect-node then ends the call (open streams included)
+ * as it would with its own shutdownSignal, but through one fan-out listener instead of one per call.
+ */
+function followShutdownPerRequest(request: UniversalServerRequest, res: ServerResponse, shutdown: AbortSignal): UniversalServerRequest {
+  const call = new AbortController();
+  const clientGone = () => call.abort(request.signal.reason);
+  if (request.signal.aborted) clientGone();
+  else request.signal.addEventListener("abort", clientGone, { once: true });
+  followShutdown(shutdown, call);
+  res.once("close", () => unfollowShutdown(shutdown, call));
+  return { ...request, signal: call.signal };
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { DomainError } from "../../domain/domain-error.js";
-import { openDatabaseReadOnly } from "./open-database.js";
+import { checkDatabasePath, openDatabaseReadOnly } from "./open-database.js";
 import { storageError } from "./storage-error.js";
 
 /** What a backup or a restore produced. */
@@ -30,6 +30,7 @@ export interface AuthState {
  * const { revision } = backupDatabase("./feature_flags.db", "/backups/flags-2024-05-01.db");
  */
 export function backupDatabase(sourcePath: string, destinationPath: string): CopyResult {
+  checkDatabasePath(destinationPath);
   if (resolve(sourcePath) === resolve(destinationPath)) {
     throw new DomainError("INVALID_ARGUMENT", `the backup file ${JSON.stringify(destinationPath)} is the database itself: choose another file`);
   }
@@ -40,6 +41,8 @@ export function backupDatabase(sourcePath: string, destinationPath: string): Cop
   rmSync(partial, { force: true }); // left by a backup that was interrupted
   const source = openDatabaseReadOnly(sourcePath);
   try {
+    // VACUUM INTO fills an empty file it finds, keeping its mode: a backup holds the token hashes too.
+    closeSync(openSync(partial, "wx", 0o600));
     source.prepare("VACUUM INTO ?").run(partial);
   } catch (err) {
     rmSync(partial, { force: true });
@@ -64,6 +67,7 @@ export function restoreDatabase(
   backupPath: string,
   dbPath: string,
 ): CopyResult & { previous: string | null; auth: AuthState; previousAuth: AuthState | null } {
+  checkDatabasePath(dbPath);
   if (resolve(backupPath) === resolve(dbPath)) {
     throw new DomainError("INVALID_ARGUMENT", `the backup ${JSON.stringify(backupPath)} is the database itself: nothing to restore`);
   }

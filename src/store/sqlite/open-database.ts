@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { DomainError } from "../../domain/domain-error.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -17,10 +17,10 @@ const BUSY_TIMEOUT_MS = 5000;
  * what to do, and is never written to (not even switched to WAL mode).
  */
 export function openDatabase(path: string): Database.Database {
-  if (path !== ":memory:" && path !== "") {
-    checkWritable(path);
-    if (existsSync(path)) inspect(path);
-  }
+  checkDatabasePath(path);
+  checkWritable(path);
+  if (existsSync(path)) inspect(path);
+  else createPrivateFile(path);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -37,12 +37,51 @@ export function openDatabase(path: string): Database.Database {
 
 /** Opens an existing database read-only, for backups and inspection; the same refusals as {@link openDatabase}. */
 export function openDatabaseReadOnly(path: string): Database.Database {
+  checkDatabasePath(path);
   if (!existsSync(path)) throw storageError(path, Object.assign(new Error("no such file"), { code: "SQLITE_CANTOPEN" }));
-  inspect(path);
+  checkNotDirectory(path);
+  inspect(path, { mustHaveSchema: true });
   try {
     return new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw storageError(path, err);
+  }
+}
+
+/**
+ * Refuses a path that SQLite would take for a throwaway database: "" is a temporary file deleted on close,
+ * `:memory:` lives in memory, and a `file:` URI may say `mode=memory`. Acknowledged writes would be gone at the
+ * next start, without a word, so no flagwire database is ever opened that way.
+ */
+export function checkDatabasePath(path: string): void {
+  if (path.trim() === "" || path === ":memory:" || /^file:/i.test(path)) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `${JSON.stringify(path)} is not a database file: SQLite would keep such a database in memory or in a temporary file, ` +
+        `and every change would be lost; give the path of a file, e.g. ./feature_flags.db (an empty --db or FLAGWIRE_DB counts too)`,
+    );
+  }
+}
+
+/**
+ * Creates the database file readable by its owner only: it holds the token hashes, and SQLite gives the -wal and
+ * -shm files it creates later the mode of the database file.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw storageError(path, Object.assign(err as Error, { code: "SQLITE_CANTOPEN" }));
+  }
+}
+
+/** SQLite reports a directory as a disk I/O error; say what it is instead. */
+function checkNotDirectory(path: string): void {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `database ${JSON.stringify(path)} is a directory: give the path of a database file in it, e.g. ${join(path, "feature_flags.db")}`,
+    );
   }
 }
 
@@ -55,6 +94,7 @@ function checkWritable(path: string): void {
   if (!existsSync(dir)) {
     throw storageError(path, Object.assign(new Error(`directory ${JSON.stringify(dir)} does not exist`), { code: "SQLITE_CANTOPEN" }));
   }
+  checkNotDirectory(path);
   for (const target of existsSync(path) ? [path, dir] : [dir]) {
     try {
       accessSync(target, constants.W_OK);
@@ -65,8 +105,11 @@ function checkWritable(path: string): void {
   }
 }
 
-/** Checks an existing file through a read-only connection, so that a refused file is left exactly as it was. */
-function inspect(path: string): void {
+/**
+ * Checks an existing file through a read-only connection, so that a refused file is left exactly as it was. A
+ * database read as a source (a backup, or what is backed up) must have flagwire's schema: an empty file has none.
+ */
+function inspect(path: string, { mustHaveSchema = false } = {}): void {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -79,6 +122,13 @@ function inspect(path: string): void {
       );
     }
     const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    if (mustHaveSchema && version === 0 && tables === 0) {
+      throw new DomainError(
+        "FAILED_PRECONDITION",
+        `database ${JSON.stringify(path)} is empty: it is not a flagwire database or backup (a backup is written by \`flagwire backup\`); ` +
+          `the file was left as it is`,
+      );
+    }
     if (version === 0 && tables > 0) {
       throw new DomainError(
         "FAILED_PRECONDITION",
