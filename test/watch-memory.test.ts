@@ -66,14 +66,19 @@ describe("HTTP-port watchers that stop reading", () => {
     expect(seen.filter((m) => m.change)).toHaveLength(writes);
 
     // Their connections are closed by the server (after the grace), so nothing is kept for a peer that never reads:
-    // reading now gets what the kernel held, then the end of the connection, without the end-stream message.
+    // reading now gets what the kernel held, then the end of the connection. Only when the end-stream message had
+    // already gone into the kernel's buffers before the grace ran out (a slow machine) does it arrive, and then it
+    // names exactly the last change received.
     const outcomes = await Promise.all(raw.map((watch) => watch.readToEnd(10_000)));
     // What is left is the reading watcher's share, under its budget.
     expect(server.server.engine.watchHeldBytes).toBeLessThan(256 * 1024);
     console.log(`after: rss ${rssMb()}, watchers ${server.server.engine.watcherCount}, held ${server.server.engine.watchHeldBytes} bytes`);
     for (const [i, outcome] of outcomes.entries()) {
-      expect(outcome.code, PROTOCOLS[i]).toBeUndefined();
       const last = outcome.revisions.at(-1) ?? 0;
+      if (outcome.code !== undefined) {
+        expect(outcome.code, PROTOCOLS[i]).toBe("resource_exhausted");
+        expect(outcome.message, PROTOCOLS[i]).toMatch(new RegExp(`reconnect with since_revision=${last}$`));
+      }
       expect(outcome.revisions).toEqual(range(1, last));
       // Resuming from the last change it received misses nothing.
       const rest = readStream(server.client("connect").watchChanges({ sinceRevision: BigInt(last) }));
