@@ -56,7 +56,7 @@ export function serveCommand(): Command {
     .addOption(
       new Option("--watch-byte-limit <bytes>", "bytes a watcher may hold unread (queued, or buffered by its response) before it is cut off")
         .env("FLAGWIRE_WATCH_BYTE_LIMIT")
-        .default(4 * 1024 * 1024)
+        .default(1024 * 1024)
         .argParser((value) => parsePositive(value, "bytes")),
     )
     .addOption(

@@ -53,7 +53,10 @@ export interface ChangeHub {
   close(error: DomainError): void;
   /** Number of live subscriptions. */
   readonly size: number;
-  /** Bytes all subscriptions hold together: queued items plus what their transports hold. */
+  /**
+   * Bytes all subscriptions hold together: the events still queued for any of them, each counted once (they are
+   * shared), plus what their transports hold.
+   */
   readonly heldBytes: number;
 }
 
@@ -61,14 +64,17 @@ export interface ChangeHub {
 export interface ChangeHubOptions {
   /** Messages a subscriber may have waiting before it is cut off; default 10,000. */
   maxQueue?: number;
-  /** Bytes a subscriber may hold (queued, plus held by its transport) before it is cut off; default 4 MiB. */
+  /** Bytes a subscriber may hold (queued, plus held by its transport) before it is cut off; default 1 MiB. */
   maxBytes?: number;
-  /** Bytes all subscribers may hold together; when over, the ones holding most are cut off; default 256 MiB. */
+  /**
+   * Bytes all subscribers may hold together (shared events counted once, plus their transports' buffers); when over,
+   * the ones furthest behind are cut off; default 256 MiB.
+   */
   maxTotalBytes?: number;
 }
 
 /** The defaults of {@link ChangeHubOptions}. */
-export const HUB_DEFAULTS = { maxQueue: 10_000, maxBytes: 4 * 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024 } as const;
+export const HUB_DEFAULTS = { maxQueue: 10_000, maxBytes: 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024 } as const;
 
 /**
  * Roughly the bytes an event takes encoded (and so what queuing it holds): its strings plus a little per
@@ -99,18 +105,32 @@ export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
   };
   const maxTotalBytes = options.maxTotalBytes ?? HUB_DEFAULTS.maxTotalBytes;
   const subscribers = new Set<QueueSubscription<unknown>>();
-  const total = { bytes: 0 };
+  const ledger: Ledger = { published: 0, transport: 0, oldest: 0 };
   let closedWith: DomainError | undefined;
 
-  /** Over the global budget: cut the subscribers holding most (the furthest behind) until back under it. */
+  /**
+   * What all subscribers hold: every subscriber queues the same event objects, so what is held is each event
+   * published since the oldest one still queued anywhere, once, plus the transports' buffers. A burst to many
+   * watchers that keep up holds the burst once, not once per watcher. Also refreshes `ledger.oldest`.
+   */
+  const measure = (): { total: number; furthest: QueueSubscription<unknown> | undefined } => {
+    let oldest = ledger.published;
+    let furthest: QueueSubscription<unknown> | undefined;
+    for (const subscriber of subscribers) {
+      oldest = Math.min(oldest, subscriber.oldestMark);
+      if (!furthest || subscriber.held(ledger) > furthest.held(ledger)) furthest = subscriber;
+    }
+    ledger.oldest = oldest;
+    return { total: ledger.published - oldest + ledger.transport, furthest };
+  };
+
+  /** Over the global budget: cut the subscribers furthest behind until back under it. */
   const enforceTotal = () => {
-    while (total.bytes > maxTotalBytes && subscribers.size > 0) {
-      let worst: QueueSubscription<unknown> | undefined;
-      for (const subscriber of subscribers) if (!worst || subscriber.held > worst.held) worst = subscriber;
-      const furthest = worst as QueueSubscription<unknown>;
-      if (furthest.held <= 0) return;
+    for (;;) {
+      const { total, furthest } = measure();
+      if (total <= maxTotalBytes || !furthest || furthest.held(ledger) <= 0) return;
       furthest.cutOff(
-        `watcher fell ${furthest.held} bytes behind, the furthest of all while together they held more than the server's limit of ${maxTotalBytes} bytes,`,
+        `watcher fell ${furthest.held(ledger)} bytes behind, the furthest of all while together watchers held more than the server's limit of ${maxTotalBytes} bytes,`,
       );
     }
   };
@@ -120,10 +140,12 @@ export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
       const revision = event.type === "change" ? event.change.revision : event.revision;
       const bytes = eventBytes(event);
       for (const subscriber of subscribers) subscriber.offer(event, revision, bytes, limits);
-      if (total.bytes > maxTotalBytes) enforceTotal();
+      ledger.published += bytes;
+      // `oldest` only ever underestimates (queues move on, new items are newer): scan only when it might be over.
+      if (ledger.published - ledger.oldest + ledger.transport > maxTotalBytes) enforceTotal();
     },
     subscribe<T>(select: Select<T>, { signal, position, sizeOf, transport }: SubscribeOptions<T>) {
-      const subscription: QueueSubscription<T> = new QueueSubscription<T>(select, position, total, sizeOf, transport, () =>
+      const subscription: QueueSubscription<T> = new QueueSubscription<T>(select, position, ledger, sizeOf, transport, () =>
         subscribers.delete(subscription as QueueSubscription<unknown>),
       );
       if (closedWith) subscription.end(closedWith);
@@ -142,9 +164,19 @@ export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
       return subscribers.size;
     },
     get heldBytes() {
-      return total.bytes;
+      return measure().total;
     },
   };
+}
+
+/** The hub's running totals, shared with its subscriptions. */
+interface Ledger {
+  /** Bytes of every event published so far: an event's mark is this count just before it. */
+  published: number;
+  /** What the subscriptions' transports hold, as last sampled. */
+  transport: number;
+  /** A mark no queued item is older than (exact after a measure; it only grows, so it never overstates). */
+  oldest: number;
 }
 
 interface HubLimits {
@@ -154,13 +186,15 @@ interface HubLimits {
 
 class QueueSubscription<T> implements Subscription<T> {
   private items: T[] = [];
-  // The revision each queued item stands for, to name the resume point if the queue overflows, and its bytes.
+  // The revision each queued item stands for, to name the resume point if the queue overflows, its bytes, and
+  // its event's mark in the hub's ledger.
   private revisions: number[] = [];
   private sizes: number[] = [];
+  private marks: number[] = [];
   private head = 0;
   private queuedBytes = 0;
-  /** What this subscription adds to the hub's total: queued bytes plus the transport's, as last sampled. */
-  held = 0;
+  /** What the transport held when last sampled, as counted in the ledger. */
+  private transportBytes = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   private error: DomainError | undefined;
@@ -175,7 +209,7 @@ class QueueSubscription<T> implements Subscription<T> {
      * (a client that never gets the message resumes from the last revision it received).
      */
     private position: number,
-    private readonly total: { bytes: number },
+    private readonly ledger: Ledger,
     private readonly sizeOf: ((item: T) => number) | undefined,
     private readonly transport: WatchTransport | undefined,
     private readonly onEnd: () => void,
@@ -211,9 +245,21 @@ class QueueSubscription<T> implements Subscription<T> {
     this.items.push(item);
     this.revisions.push(revision);
     this.sizes.push(size);
+    this.marks.push(this.ledger.published);
     this.queuedBytes += size;
-    this.account(transportBytes);
+    this.sampleTransport(transportBytes);
     this.wakeUp();
+  }
+
+  /** The ledger mark of the oldest event still queued here; Infinity when nothing is. */
+  get oldestMark(): number {
+    return this.head < this.items.length ? (this.marks[this.head] as number) : Infinity;
+  }
+
+  /** How far behind this subscriber is, in bytes: events published since its oldest queued one, plus its transport's. */
+  held(ledger: Ledger): number {
+    const oldest = this.oldestMark;
+    return (oldest === Infinity ? 0 : ledger.published - oldest) + this.transportBytes;
   }
 
   /** Drops what is queued and ends with RESOURCE_EXHAUSTED: the reader resumes from the last event it took. */
@@ -221,6 +267,7 @@ class QueueSubscription<T> implements Subscription<T> {
     this.items = [];
     this.revisions = [];
     this.sizes = [];
+    this.marks = [];
     this.head = 0;
     this.queuedBytes = 0;
     this.end(new DomainError("RESOURCE_EXHAUSTED", `${reason} and was disconnected: reconnect with since_revision=${this.position}`));
@@ -231,18 +278,15 @@ class QueueSubscription<T> implements Subscription<T> {
     if (this.ended) return;
     this.ended = true;
     this.error = error;
-    this.total.bytes -= this.held;
-    this.held = 0;
+    this.sampleTransport(0);
     this.onEnd();
     this.wakeUp();
   }
 
-  /** Updates this subscription's share of the hub's total. */
-  private account(transportBytes: number): void {
-    if (this.ended) return;
-    const held = this.queuedBytes + transportBytes;
-    this.total.bytes += held - this.held;
-    this.held = held;
+  /** Updates what the ledger counts for this subscription's transport. */
+  private sampleTransport(bytes: number): void {
+    this.ledger.transport += bytes - this.transportBytes;
+    this.transportBytes = bytes;
   }
 
   private wakeUp(): void {
@@ -257,15 +301,13 @@ class QueueSubscription<T> implements Subscription<T> {
         while (this.head < this.items.length) {
           const item = this.items[this.head] as T;
           this.position = this.revisions[this.head] as number;
-          const size = this.sizes[this.head] as number;
-          this.queuedBytes -= size;
-          this.held -= size;
-          this.total.bytes -= size;
+          this.queuedBytes -= this.sizes[this.head] as number;
           this.head++;
           if (this.head > 1024 && this.head * 2 > this.items.length) {
             this.items = this.items.slice(this.head);
             this.revisions = this.revisions.slice(this.head);
             this.sizes = this.sizes.slice(this.head);
+            this.marks = this.marks.slice(this.head);
             this.head = 0;
           }
           yield item;

@@ -56,7 +56,7 @@ export interface ServerOptions {
   shutdownDelayMs?: number;
   /** Messages a watcher may have queued before it is cut off; default 10,000. */
   watchQueueLimit?: number;
-  /** Bytes a watcher may hold unread (queued, plus buffered by its HTTP response) before it is cut off; default 4 MiB. */
+  /** Bytes a watcher may hold unread (queued, plus buffered by its HTTP response) before it is cut off; default 1 MiB. */
   watchByteLimit?: number;
   /** Bytes all watchers may hold together; when over, the furthest behind are cut off; default 256 MiB. */
   watchTotalByteLimit?: number;
@@ -120,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openSqliteStore({ path: options.dbPath });
   const engine = createFlagEngine({
     store,
-    // The engine holds the defaults (10,000 queued messages or 4 MiB per watcher, 256 MiB for all, a heartbeat
+    // The engine holds the defaults (10,000 queued messages or 1 MiB per watcher, 256 MiB for all, a heartbeat
     // every 15 s, all changes kept).
     hub: { maxQueue: options.watchQueueLimit, maxBytes: options.watchByteLimit, maxTotalBytes: options.watchTotalByteLimit },
     heartbeatIntervalMs: options.heartbeatIntervalMs,
