@@ -1,5 +1,6 @@
 import { constants, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { repeatedAuthorization } from "../auth/repeated-authorization.js";
 import type { RefusedRpc } from "../rpc-interceptor.js";
 
 /** What the guard needs to know of one registered method. */
@@ -42,25 +43,14 @@ export function guardGrpcWire(servers: Http2Server[], options: GrpcWireGuardOpti
     GUARDED.add(http2Server);
     // Before grpc-js's own listener: it answers unknown methods there, and attaches its data listener.
     http2Server.prependListener("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-      joinRepeatedAuthorization(headers, rawHeaders);
+      const authorization = repeatedAuthorization(rawHeaders);
+      if (authorization !== undefined) headers.authorization = authorization;
       guardStream(stream, headers, options);
     });
   }
 }
 
 const GUARDED = new WeakSet<Http2Server>();
-
-/**
- * Node's HTTP/2 keeps only the first of a repeated `authorization` header in the headers object grpc-js reads,
- * silently: the repeats are joined (as HTTP lists are), so that the call guard sees them and refuses the ambiguity
- * (test/ambiguous-authorization.test.ts).
- */
-function joinRepeatedAuthorization(headers: IncomingHttpHeaders, rawHeaders: string[]): void {
-  let values: string[] | undefined;
-  // HTTP/2 header names are lowercase on the wire.
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i] === "authorization") (values ??= []).push(rawHeaders[i + 1] as string);
-  if (values !== undefined && values.length > 1) headers.authorization = values.join(", ");
-}
 
 function guardStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: GrpcWireGuardOptions): void {
   const started = performance.now();

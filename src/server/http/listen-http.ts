@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
@@ -12,6 +12,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
+import { repeatedAuthorization } from "../auth/repeated-authorization.js";
 import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
 import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
@@ -127,7 +128,8 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (decision.kind === "answer") return universalResponseToNodeResponse(decision.response, res);
       for (const [name, value] of Object.entries(decision.header)) res.setHeader(name, value);
       if (!handler) return refuse(routeNotFound(path, mainService));
-      seeRepeatedAuthorization(req);
+      const authorization = repeatedAuthorization(req.rawHeaders);
+      if (authorization !== undefined) req.headers.authorization = authorization;
       // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
       if (!req.headers.host) return refuse(hostMissing());
       if (req.method === "GET") {
@@ -149,20 +151,6 @@ function createHttpHandler(options: HttpListenOptions): RequestListener {
       if (error.code !== Code.Aborted) res.destroy();
     });
   };
-}
-
-/**
- * Node keeps only the first of repeated Authorization headers in `req.headers`, which connect reads: join them
- * (as HTTP lists are joined) so that the call guard sees them all and refuses the ambiguity.
- */
-function seeRepeatedAuthorization(req: IncomingMessage): void {
-  const raw = req.rawHeaders;
-  let values: string[] | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 13 && name.toLowerCase() === "authorization") (values ??= []).push(raw[i + 1] as string);
-  }
-  if (values !== undefined && values.length > 1) req.headers.authorization = values.join(", ");
 }
 
 /**
