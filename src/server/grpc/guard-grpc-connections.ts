@@ -1,17 +1,18 @@
 import { constants as http2, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { status } from "@grpc/grpc-js";
-import type { GrpcService } from "./create-grpc-service.js";
+import type { GuardedMethod } from "./guard-grpc-wire.js";
 
 /** Options of {@link guardGrpcConnections}. */
 export interface GrpcConnectionGuardOptions {
-  services: GrpcService[];
+  /** The registered methods by HTTP/2 path: request-streaming ones are not timed. */
+  methods: ReadonlyMap<string, GuardedMethod>;
   /**
    * A call whose request has not arrived whole after this long ends with DEADLINE_EXCEEDED (request-streaming
    * methods excepted), and a connection must speak HTTP/2 within at most 10 s of it; default never.
    */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** Open connections held at most; one more is closed as soon as it is accepted; default unlimited. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
 }
 
 /**
@@ -19,14 +20,11 @@ export interface GrpcConnectionGuardOptions {
  * time limits on a client that never speaks or never finishes its request. Returns what stops them at shutdown.
  */
 export function guardGrpcConnections(servers: Http2Server[], options: GrpcConnectionGuardOptions): () => void {
-  const { requestTimeoutMs, maxConnections } = options;
+  const { methods, requestTimeoutMs, maxConnections } = options;
   for (const server of servers) if (maxConnections !== undefined) server.maxConnections = maxConnections;
   if (requestTimeoutMs === undefined) return () => undefined;
   // Like the HTTP port's headers timeout: SETTINGS, the first frame a client sends, must come within 10 s.
   const handshakeMs = Math.min(10_000, requestTimeoutMs);
-  const requestStreaming = new Set(
-    options.services.flatMap(({ definition }) => Object.values(definition).filter((method) => method.requestStream).map((method) => method.path)),
-  );
   // Most requests have arrived whole by the next turn of the event loop (headers and message come in one packet):
   // only the others are followed, so that a call that is quick to arrive costs one push into this batch.
   let batch: Array<ServerHttp2Stream | IncomingHttpHeaders> = [];
@@ -38,7 +36,7 @@ export function guardGrpcConnections(servers: Http2Server[], options: GrpcConnec
     for (let i = 0; i < streams.length; i += 2) {
       const stream = streams[i] as ServerHttp2Stream;
       if (stream.readableEnded || stream.destroyed) continue;
-      if (!requestStreaming.has(String((streams[i + 1] as IncomingHttpHeaders)[":path"]))) arriving.set(stream, now);
+      if (methods.get(String((streams[i + 1] as IncomingHttpHeaders)[":path"]))?.requestStream !== true) arriving.set(stream, now);
     }
   };
   const sweep = setInterval(() => {

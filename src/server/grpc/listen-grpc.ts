@@ -67,10 +67,11 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
       err ? reject(new Error(`cannot listen for gRPC on ${options.address}: ${err.message}`)) : resolve(boundPort),
     );
   });
-  const { maxReceiveMessageLength, onRefused } = options;
+  const { maxReceiveMessageLength, onRefused, requestTimeoutMs, maxConnections } = options;
   const http2Servers = http2ServersOf(server);
-  guardGrpcWire(http2Servers, { methods: guardedMethods(options.services), maxReceiveMessageLength, ...(onRefused ? { onRefused } : {}) });
-  const stopGuards = guardGrpcConnections(http2Servers, options);
+  const methods = guardedMethods(options.services);
+  guardGrpcWire(http2Servers, { methods, maxReceiveMessageLength, ...(onRefused ? { onRefused } : {}) });
+  const stopGuards = guardGrpcConnections(http2Servers, { methods, requestTimeoutMs, maxConnections });
   return {
     port,
     close(graceMs) {
@@ -90,7 +91,7 @@ export async function listenGrpc(options: GrpcListenOptions): Promise<GrpcListen
   };
 }
 
-/** Every registered method by its HTTP/2 path, for the wire checks. */
+/** Every registered method by its HTTP/2 path, for the wire checks and the time limits. */
 function guardedMethods(services: GrpcService[]): Map<string, GuardedMethod> {
   const methods = new Map<string, GuardedMethod>();
   for (const { definition } of services) {
