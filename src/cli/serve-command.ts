@@ -143,6 +143,23 @@ export function serveCommand(): Command {
         ...(tls ? { tls } : {}),
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
+      // Signals are handled before the start-up line is printed: whoever reads that line may stop us at once.
+      const stop = (signal: string) => {
+        logger.info({ signal }, "shutting down");
+        server.close().then(
+          () => {
+            logger.info("stopped");
+            logger.flush();
+          },
+          (err: unknown) => {
+            logger.error({ err }, "shutdown failed");
+            logger.flush();
+            process.exitCode = 1;
+          },
+        );
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
       const scheme = tls ? "https" : "http";
       const grpcAddress = `${hostOf(opts.grpcListen)}:${server.grpcPort}`;
       const httpUrl = `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`;
@@ -162,22 +179,6 @@ export function serveCommand(): Command {
         },
         "flagwire serving",
       );
-      const stop = (signal: string) => {
-        logger.info({ signal }, "shutting down");
-        server.close().then(
-          () => {
-            logger.info("stopped");
-            logger.flush();
-          },
-          (err: unknown) => {
-            logger.error({ err }, "shutdown failed");
-            logger.flush();
-            process.exitCode = 1;
-          },
-        );
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
     });
 }
 
