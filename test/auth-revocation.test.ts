@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenRole } from "../gen/flagwire/v1/tokens_pb.js";
 import { createFlagClient, type FlagClient } from "../src/client/create-flag-client.js";
 import { startServer, type RunningServer } from "../src/server/start-server.js";
-import { runCli, startServeProcess } from "./support/cli-process.js";
+import { runCliOk, startServe } from "./support/run-cli.js";
 import { outcome } from "./support/call-outcome.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -152,17 +152,17 @@ describe("two flagwire processes on one database file", () => {
     const dir = mkdtempSync(join(tmpdir(), "flagwire-revoke-"));
     const db = join(dir, "flags.db");
     try {
-      const secret = (await runCli(["token", "create", "--db", db, "--role", "reader", "--name", "ci"])).stdout.trim();
-      const serve = await startServeProcess(["--db", db, "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]);
+      const secret = (await runCliOk(["token", "create", "--db", db, "--role", "reader", "--name", "ci"])).stdout.trim();
+      const serve = await startServe(["--db", db, "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"]);
       try {
         const client = createFlagClient({ baseUrl: `http://${serve.started.grpc as string}`, token: secret });
         expect(await outcome(client.listFeatures({}))).toBe("OK");
-        await runCli(["token", "revoke", "--db", db, "--name", "ci"]);
+        await runCliOk(["token", "revoke", "--db", db, "--name", "ci"]);
         expect(await outcome(client.listFeatures({}))).toBe("Unauthenticated");
       } finally {
         expect(await serve.stop()).toBe(0);
       }
-      const listed = (await runCli(["token", "list", "--db", db])).stdout;
+      const listed = (await runCliOk(["token", "list", "--db", db])).stdout;
       expect(listed).toMatch(/^ci\treader\tcreated .* by cli\tlast used \d{4}-.*\trevoked .* by cli\n$/);
       expect(listed).not.toContain(secret);
     } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import { runCli } from "./support/serve-child.js";
+import { runCli } from "./support/run-cli.js";
 import { dumpState } from "./support/state-dump.js";
 import { picture, replay, wholeLog } from "./support/state-picture.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";

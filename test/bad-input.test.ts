@@ -13,7 +13,8 @@ import {
 import type { FlagClient } from "../src/client/create-flag-client.js";
 import { connectRawGrpc } from "./support/raw-grpc.js";
 import { envelope, postConnect, postConnectStream, postGrpcWeb, SERVICE, type WireOutcome } from "./support/raw-http.js";
-import { expecting, outcomeOf, type RefusalRow } from "./support/refusal-table.js";
+import { callOutcome } from "./support/call-outcome.js";
+import { expecting, type RefusalRow } from "./support/refusal-table.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -173,7 +174,7 @@ describe.each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
   for (const { rpc, input, code, message, call } of [...rpcRows, ...pageRows]) {
     it(`${rpc} refuses ${input}`, async () => {
       const before = await dumpState(reader);
-      const outcome = await outcomeOf(call(ts.client(protocol)));
+      const outcome = await callOutcome(call(ts.client(protocol)));
       const after = await dumpState(reader);
       expect.soft(outcome).toEqual({ code: Code[code], message: expect.stringMatching(message) });
       expect.soft(after, "data changed").toEqual(before);

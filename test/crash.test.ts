@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFlagClient, type FlagClient } from "../src/client/create-flag-client.js";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import { spawnServe } from "./support/serve-child.js";
+import { onLoopback, spawnServe } from "./support/run-cli.js";
 import { picture, replay, wholeLog } from "./support/state-picture.js";
 import { describeChange, isWriterChange, writeCycle } from "./support/write-cycle.js";
 
@@ -55,7 +55,7 @@ describe("crash safety", () => {
   it(`survives ${ROUNDS} SIGKILLs during ${WRITES_PER_ROUND} concurrent writes each`, { timeout: 240_000 }, async () => {
     let expectedRevision = 0;
     for (let round = 1; round <= ROUNDS; round++) {
-      const server = spawnServe(dbPath);
+      const server = spawnServe(onLoopback(dbPath));
       const { grpcUrl, httpUrl } = await server.ready;
       const clients = [
         createFlagClient({ baseUrl: grpcUrl, protocol: "grpc" }),

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { MIGRATIONS } from "../src/store/sqlite/migrations.js";
 import { spawnSync } from "node:child_process";
-import { CLI, spawnServe } from "./support/serve-child.js";
+import { CLI, onLoopback, spawnServe } from "./support/run-cli.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from "./support/tmpfs.js";
@@ -54,7 +54,7 @@ function fingerprint(dir: string): Record<string, string> {
 
 /** Starts `flagwire serve` on `dbPath` and expects it to refuse: exit 1 and a message on stderr. */
 async function expectRefusedAtStart(dbPath: string, message: RegExp, options: { uid?: number; gid?: number } = {}): Promise<void> {
-  const server = spawnServe(dbPath, options);
+  const server = spawnServe(onLoopback(dbPath), options);
   const exit = await server.exited;
   expect(exit.code, exit.stderr).toBe(1);
   expect(exit.stderr).toContain(JSON.stringify(dbPath));

@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import { flagwire } from "./cli/flagwire-process.js";
-import { runCli, spawnServe } from "./support/serve-child.js";
+import { onLoopback, runCli, spawnServe } from "./support/run-cli.js";
 
 // What an operator types for --db, and what the files it makes may be read by: a path that SQLite would take for a
 // throwaway database is refused (acknowledged writes would vanish at restart), a directory or an empty backup is
@@ -36,7 +35,7 @@ describe("database files are private to their owner", () => {
   it("creates the database, its -wal and -shm files 0600", async () => {
     const dir = tempDir();
     const path = join(dir, "flags.db");
-    const server = spawnServe(path);
+    const server = spawnServe(onLoopback(path));
     await server.ready;
     for (const file of [path, `${path}-wal`, `${path}-shm`]) expect([file, modeOf(file).toString(8)]).toEqual([file, "600"]);
     server.child.kill("SIGTERM");
@@ -79,7 +78,7 @@ describe("a --db that SQLite would take for a temporary or in-memory database is
   });
 
   it("FLAGWIRE_DB set but empty (an unset shell variable) is refused the same way", async () => {
-    const result = await flagwire(["token", "list"], { FLAGWIRE_DB: "" });
+    const result = await runCli(["token", "list"], { env: { FLAGWIRE_DB: "" } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`error: "" is not a database file`);
   });
@@ -96,7 +95,7 @@ describe("a --db that SQLite would take for a temporary or in-memory database is
 describe("a --db or backup that is not a database file says what it is", () => {
   it("serve --db <a directory> says it is a directory", async () => {
     const dir = tempDir();
-    const exit = await spawnServe(dir).exited;
+    const exit = await spawnServe(onLoopback(dir)).exited;
     expect(exit.code).toBe(1);
     expect(exit.stderr).toContain(`database ${JSON.stringify(dir)} is a directory: give the path of a database file in it, e.g. ${join(dir, "feature_flags.db")}`);
     expect(exit.stderr).not.toMatch(/I\/O error|check its disk/);

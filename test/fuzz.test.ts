@@ -8,6 +8,7 @@ import { envelope, postConnect, postConnectStream, postGrpcWeb, type WireOutcome
 import { dumpState, type StateDump } from "./support/state-dump.js";
 import { picture, replay, wholeLog } from "./support/state-picture.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { PROTOCOLS } from "./support/protocols.js";
 
 // Every RPC gets random bytes, mutated protobuf and random or mutated JSON, on both listeners (native gRPC through a
 // raw HTTP/2 stream, so that the framing itself can be wrong; Connect and gRPC-Web over HTTP/1.1). Each answer must be
@@ -180,7 +181,7 @@ describe("fuzzing every RPC on both listeners", () => {
     } finally {
       store.close();
     }
-    for (const protocol of ["grpc", "connect", "grpc-web"] as const) {
+    for (const protocol of PROTOCOLS) {
       expect((await ts.client(protocol).listChanges({ pageSize: 1000 })).changes).toHaveLength(after.changes.length);
     }
   });

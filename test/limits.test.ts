@@ -1,6 +1,5 @@
 import { connect as connectHttp2 } from "node:http2";
 import { connect as connectTcp, type Socket } from "node:net";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FlagClient, FlagClientProtocol } from "../src/client/create-flag-client.js";
 import { envelope, SERVICE } from "./support/raw-http.js";
@@ -9,6 +8,8 @@ import { openRawWatch, type RawWatch } from "./support/raw-watch.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { waitUntil } from "./support/wait-until.js";
+import { PROTOCOLS } from "./support/protocols.js";
+import { callOutcome } from "./support/call-outcome.js";
 
 // Limits that keep one client from taking the server down, each with a clear error: request size on both listeners,
 // open streams per client address, calls per HTTP/2 connection, and slow clients (slow loris) on both listeners.
@@ -21,16 +22,6 @@ afterEach(async () => {
   await ts?.close();
   ts = undefined;
 });
-
-async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-    return { code: "OK", message: "" };
-  } catch (err) {
-    const error = ConnectError.from(err);
-    return { code: Code[error.code], message: error.rawMessage };
-  }
-}
 
 /** A raw TCP connection that sends `data` and then trickles a byte now and then; resolves when the server closes it. */
 function slowClient(port: number, data: string): Promise<{ closedAfterMs: number; received: string }> {
@@ -50,23 +41,23 @@ function slowClient(port: number, data: string): Promise<{ closedAfterMs: number
 }
 
 describe("request size", () => {
-  it.each(["grpc", "connect", "grpc-web"] as const)("a request over the limit is RESOURCE_EXHAUSTED over %s, and changes nothing", async (protocol) => {
+  it.each(PROTOCOLS)("a request over the limit is RESOURCE_EXHAUSTED over %s, and changes nothing", async (protocol) => {
     ts = await startTestServer({ maxRequestBytes: 64 * 1024 });
     const client = ts.client(protocol);
     const before = await dumpState(client);
-    const big = await refusal(client.createFeature({ name: "big", description: "x".repeat(70 * 1024) }));
+    const big = await callOutcome(client.createFeature({ name: "big", description: "x".repeat(70 * 1024) }));
     expect(big.code).toBe("ResourceExhausted");
     // The gRPC port's wire checks (guard-grpc-wire.ts) word it as the HTTP port does.
     expect(big.message).toMatch(protocol === "grpc" ? /^request is larger than the limit of 65536 bytes: its length prefix says \d+$/ : /larger than the limit of 65536 bytes/);
     expect(await dumpState(client)).toEqual(before);
     // Under the limit, the request reaches the rules (which cap a description at 1024 characters).
-    const under = await refusal(client.createFeature({ name: "big", description: "x".repeat(60 * 1024) }));
+    const under = await callOutcome(client.createFeature({ name: "big", description: "x".repeat(60 * 1024) }));
     expect(under).toEqual({ code: "InvalidArgument", message: expect.stringMatching(/description is 61440 characters long: use at most 1024/) });
   });
 
   it("the default limit is 4 MiB", async () => {
     ts = await startTestServer();
-    const over = await refusal(ts.client("grpc").createFeature({ name: "big", description: "x".repeat(4 * 1024 * 1024) }));
+    const over = await callOutcome(ts.client("grpc").createFeature({ name: "big", description: "x".repeat(4 * 1024 * 1024) }));
     expect(over).toEqual({ code: "ResourceExhausted", message: expect.stringMatching(/^request is larger than the limit of 4194304 bytes: its length prefix says \d+$/) });
   });
 });
@@ -82,13 +73,13 @@ describe("open streams per client address", () => {
   it("refuses one stream more than the limit with RESOURCE_EXHAUSTED on both listeners, and accepts again when one ends", async () => {
     ts = await startTestServer({ limits: { maxStreamsPerClient: 3 } });
     const server = ts;
-    const protocols: FlagClientProtocol[] = ["grpc", "connect", "grpc-web"];
+    const protocols: readonly FlagClientProtocol[] = PROTOCOLS;
     await server.client("grpc").createFeature({ name: "ping" });
     const watches = protocols.map((protocol) => openWatch(server.client(protocol)));
     for (const watch of watches) expect((await watch.first).value?.change?.feature).toBe("ping");
 
     for (const protocol of protocols) {
-      const extra = await refusal(openWatch(server.client(protocol)).first);
+      const extra = await callOutcome(openWatch(server.client(protocol)).first);
       expect(extra, protocol).toEqual({
         code: "ResourceExhausted",
         message: expect.stringMatching(/client 127\.0\.0\.1 already has 3 streams open, the most one client address may have: close streams/),
@@ -182,7 +173,7 @@ describe("caps on the whole server", () => {
     const fromAnother = openRawWatch(port, "grpc-web", { localAddress: "127.0.0.5" });
     raw.push(fromAnother);
     expect(await fromAnother.readToEnd(5000)).toMatchObject({ code: "resource_exhausted", message: expect.stringMatching(/already has 5 streams open/) });
-    expect(await refusal(server.client("grpc").watchChanges({})[Symbol.asyncIterator]().next())).toMatchObject({ code: "ResourceExhausted" });
+    expect(await callOutcome(server.client("grpc").watchChanges({})[Symbol.asyncIterator]().next())).toMatchObject({ code: "ResourceExhausted" });
     // Unary calls are not streams: still served. And a stream that ends frees its place.
     expect((await server.client("connect").listFeatures({})).features).toEqual([]);
     open[0]?.close();

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { PROTOCOLS } from "./support/protocols.js";
 
 // Every call on the HTTP listener follows the server's one shutdown signal. A listener per call on that signal
 // makes Node warn of a leak past 10 concurrent calls (and costs time in proportion to the calls open): many
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 describe("many concurrent calls on one server", () => {
-  it.each(["connect", "grpc-web", "grpc"] as const)("raise no MaxListenersExceededWarning (%s)", async (protocol) => {
+  it.each(PROTOCOLS)("raise no MaxListenersExceededWarning (%s)", async (protocol) => {
     // A server of its own: Node warns once per signal, and each server has its own shutdown signal.
     ts = await startTestServer();
     await ts.client().createFeature({ name: "dashboard" });

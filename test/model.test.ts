@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CustomerFeatureFilter, EvaluationReason } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient, FlagClientProtocol } from "../src/client/create-flag-client.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { PROTOCOLS } from "./support/protocols.js";
 
 // Model-based test: random sequences of every mutation run against a real server and against a small reference
 // model written here from the README's rules (not the product's FlagState). After each step, every query agrees
@@ -331,8 +332,6 @@ async function actualQueries(c: FlagClient) {
     ),
   };
 }
-
-const PROTOCOLS: FlagClientProtocol[] = ["grpc", "connect", "grpc-web"];
 
 /** Runs one mutation on both sides, with a protocol of its own, then compares every query. */
 class MutationCommand implements fc.AsyncCommand<Model, Real> {

@@ -5,9 +5,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CreateFeatureRequestSchema } from "../gen/flagwire/v1/flags_pb.js";
 import { createOriginPolicy } from "../src/server/http/origin-policy.js";
-import { startServeProcess } from "./support/cli-process.js";
 import { envelope, SERVICE, sendRaw, type RawResponse } from "./support/raw-http.js";
-import { runCli } from "./support/serve-child.js";
+import { runCli, startServe } from "./support/run-cli.js";
 import { dumpState } from "./support/state-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -179,9 +178,9 @@ describe("flagwire serve --allow-host, --allow-origin", () => {
   vi.setConfig({ testTimeout: 30_000 });
 
   it("takes them from flags and environment variables", async () => {
-    const serve = await startServeProcess(
+    const serve = await startServe(
       ["--db", join(dir, "flags.db"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--allow-host", "flags.internal, other.internal"],
-      { FLAGWIRE_ALLOW_ORIGIN: "https://dash.example,http://localhost:5173" },
+      { env: { FLAGWIRE_ALLOW_ORIGIN: "https://dash.example,http://localhost:5173" } },
     );
     try {
       const url = String(serve.started.http);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { RolloutStickiness } from "../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../src/client/create-flag-client.js";
-import { expecting, outcomeOf, type RefusalRow } from "./support/refusal-table.js";
+import { callOutcome } from "./support/call-outcome.js";
+import { expecting, type RefusalRow } from "./support/refusal-table.js";
 import { dumpStateWithSegments } from "./support/segment-dump.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -124,7 +125,7 @@ describe.each(["connect", "grpc"] as const)("rollout, segment and bulk-evaluatio
   for (const { rpc, input, code, message, call } of rows) {
     it(`${rpc} refuses ${input}`, async () => {
       const before = await dumpStateWithSegments(reader, 100);
-      const outcome = await outcomeOf(call(ts.client(protocol)));
+      const outcome = await callOutcome(call(ts.client(protocol)));
       const after = await dumpStateWithSegments(reader, 100);
       expect.soft(outcome).toEqual({ code: Code[code], message: expect.stringMatching(message) });
       expect.soft(after, "data changed").toEqual(before);

@@ -8,7 +8,7 @@ import { TokenRole } from "../gen/flagwire/v1/tokens_pb.js";
 import { createFlagClient, createTokenClient } from "../src/client/create-flag-client.js";
 import { startServer, type ServerOptions } from "../src/server/start-server.js";
 import { outcome } from "./support/call-outcome.js";
-import { runCli, startServeProcess } from "./support/cli-process.js";
+import { runCliOk, startServe } from "./support/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flagwire-secure-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +72,7 @@ describe("without any token", () => {
   });
 
   it("serve as a process exits 1 with the reason", async () => {
-    const started = startServeProcess(["--db", freshDb(), "--grpc-listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0"]);
+    const started = startServe(["--db", freshDb(), "--grpc-listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0"]);
     await expect(started).rejects.toThrow(/exited with 1: error: refusing to listen on 0\.0\.0\.0:0 without authentication/);
   });
 });
@@ -109,11 +109,11 @@ describe("bootstrap", () => {
 
   it("flagwire token create works on the database file: then the server needs that token", async () => {
     const dbPath = freshDb();
-    const { stdout, stderr } = await runCli(["token", "create", "--db", dbPath, "--role", "admin", "--name", "ops"]);
+    const { stdout, stderr } = await runCliOk(["token", "create", "--db", dbPath, "--role", "admin", "--name", "ops"]);
     const secret = stdout.trim();
     expect(secret).toMatch(/^fw_[A-Za-z0-9_-]{43}$/);
     expect(stderr).toMatch(/created admin token "ops".*shown only this once/);
-    await expect(runCli(["token", "create", "--db", dbPath, "--role", "root", "--name", "x"])).rejects.toThrow(/Allowed choices are reader, editor, admin/);
+    await expect(runCliOk(["token", "create", "--db", dbPath, "--role", "root", "--name", "x"])).rejects.toThrow(/Allowed choices are reader, editor, admin/);
     const server = await startServer(options(dbPath, { grpcListen: "0.0.0.0:0" }));
     try {
       const url = `http://127.0.0.1:${server.grpcPort}`;
@@ -133,7 +133,7 @@ describe("bootstrap", () => {
     try {
       const anonymous = createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` });
       expect(await outcome(anonymous.listFeatures({}))).toBe("OK");
-      await runCli(["token", "create", "--db", dbPath, "--role", "reader", "--name", "first"]);
+      await runCliOk(["token", "create", "--db", dbPath, "--role", "reader", "--name", "first"]);
       // Without tokens no call reads the file (that would cost every evaluation); the 50 ms poll notices the first one.
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(await outcome(anonymous.listFeatures({}))).toBe("Unauthenticated");

@@ -1,37 +1,21 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFlagClient } from "../src/client/create-flag-client.js";
 import { openRawWatch } from "./support/raw-watch.js";
-import { spawnServe } from "./support/serve-child.js";
+import { onLoopback, runCli, spawnServe, startCli, startServe } from "./support/run-cli.js";
 
-// `npm test` builds first (pretest), so this runs the same entry point as `npm start`.
-const CLI = join(import.meta.dirname, "..", "dist", "src", "cli", "flagwire.js");
 const dir = mkdtempSync(join(tmpdir(), "flagwire-serve-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("flagwire serve as a process", () => {
   it("starts on the given database, serves both ports, and stops cleanly on SIGTERM", async () => {
     const db = join(dir, "feature_flags.db");
-    const child = spawn(process.execPath, [CLI, "serve", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
-      env: { ...process.env, FLAGWIRE_DB: db },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const logged: Record<string, unknown>[] = [];
-    const serving = new Promise<Record<string, unknown>>((resolve) => {
-      lines.on("line", (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logged.push(entry);
-        if (entry.msg === "flagwire serving") resolve(entry);
-      });
-    });
-    const started = await serving;
+    const server = await startServe(["--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], { env: { FLAGWIRE_DB: db } });
+    const { started, logged } = server;
     expect(existsSync(db)).toBe(true);
 
     const grpc = createFlagClient({ baseUrl: `http://${started.grpc as string}` });
@@ -39,10 +23,7 @@ describe("flagwire serve as a process", () => {
     await grpc.createFeature({ name: "dashboard", enabled: true });
     expect((await connect.getFeature({ name: "dashboard" })).feature?.enabled).toBe(true);
 
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
+    expect(await server.stop()).toBe(0);
     expect(logged.map((e) => e.msg)).toContain("stopped");
     // One structured line per RPC: method, code, duration.
     expect(logged.find((e) => e.method === "flagwire.v1.FeatureFlagService/CreateFeature")).toMatchObject({
@@ -54,7 +35,7 @@ describe("flagwire serve as a process", () => {
 
 describe("flagwire serve limits", () => {
   it("--max-streams reaches the server", async () => {
-    const server = spawnServe(join(dir, "limits.db"), { args: ["--max-streams", "1", "--max-connections", "50"] });
+    const server = spawnServe(onLoopback(join(dir, "limits.db"), "--max-streams", "1", "--max-connections", "50"));
     try {
       const { httpUrl } = await server.ready;
       const port = Number(new URL(httpUrl).port);
@@ -74,7 +55,7 @@ describe("flagwire serve limits", () => {
   });
 
   it("refuses a limit that is not a positive number, naming the flag", async () => {
-    const server = spawnServe(join(dir, "limits-bad.db"), { args: ["--watch-byte-limit", "0"] });
+    const server = spawnServe(onLoopback(join(dir, "limits-bad.db"), "--watch-byte-limit", "0"));
     const exit = await server.exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/option '--watch-byte-limit <bytes>' argument '0' is invalid\. "0" is not a positive number of bytes/);
@@ -82,15 +63,7 @@ describe("flagwire serve limits", () => {
 });
 
 /** Runs `flagwire serve <args>` until it exits (it is expected to refuse to start). */
-async function serveExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
-}
+const serveExit = (args: string[]) => runCli(["serve", ...args]);
 
 describe("flagwire serve refuses a listen address it cannot use, before it touches the database", () => {
   it.each([
@@ -125,22 +98,16 @@ describe("flagwire serve refuses a listen address it cannot use, before it touch
 
 describe("flagwire serve says where it serves, in plain words", () => {
   it("prints one line for people on stderr (addresses with scheme, the database's absolute path, auth), JSON on stdout", async () => {
-    const child = spawn(process.execPath, [CLI, "serve", "--db", "plain.db", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const stdout: string[] = [];
-    createInterface({ input: child.stdout }).on("line", (line) => stdout.push(line));
-    const [line] = (await once(createInterface({ input: child.stderr }), "line")) as [string];
+    const server = startCli(["serve", "--db", "plain.db", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"], { cwd: dir });
+    const { stdout } = server;
+    const [line] = await server.waitForLines("stderr", /^/);
     expect(line).toMatch(
       new RegExp(
         `^flagwire serving gRPC on grpc://127\\.0\\.0\\.1:\\d+ and Connect/gRPC-Web on http://127\\.0\\.0\\.1:\\d+, ` +
           `database ${join(dir, "plain.db").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, auth off \\(loopback only\\)$`,
       ),
     );
-    const exited = once(child, "exit");
-    child.kill("SIGINT");
-    expect(((await exited) as [number | null])[0]).toBe(0);
+    expect(await server.interrupt()).toBe(0);
     // Every stdout line is still JSON, for log shippers.
     for (const entry of stdout) expect(() => JSON.parse(entry) as unknown, entry).not.toThrow();
     expect(stdout.map((entry) => (JSON.parse(entry) as { msg: string }).msg)).toContain("stopped");

@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createFlagClient, type FlagClientProtocol, type FlagClientTls } from "../src/client/create-flag-client.js";
 import { loadServerTls } from "../src/server/tls-options.js";
-import { startServeProcess } from "./support/cli-process.js";
+import { startServe } from "./support/run-cli.js";
 import { createTestPki, type TestPki } from "./support/test-certificates.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { PROTOCOLS } from "./support/protocols.js";
+import { callOutcome } from "./support/call-outcome.js";
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
@@ -29,19 +30,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const PROTOCOLS: FlagClientProtocol[] = ["grpc", "connect", "grpc-web"];
-
 /** Creates a feature over TLS; resolves with "OK" or the failure (code and message). */
 async function tryCall(server: TestServer, protocol: FlagClientProtocol, tls: FlagClientTls | undefined, scheme = "https"): Promise<string> {
   const port = protocol === "grpc" ? server.server.grpcPort : server.server.httpPort;
   const flags = createFlagClient({ baseUrl: `${scheme}://localhost:${port}`, protocol, ...(tls ? { tls } : {}) });
-  try {
-    await flags.listFeatures({});
-    return "OK";
-  } catch (err) {
-    const error = ConnectError.from(err);
-    return `${Code[error.code]}: ${error.rawMessage}`;
-  }
+  const { code, message } = await callOutcome(flags.listFeatures({}));
+  return code === "OK" ? code : `${code}: ${message}`;
 }
 
 describe("TLS on both listeners", () => {
@@ -97,7 +91,7 @@ describe("TLS files", () => {
   });
 
   it("flagwire serve --tls-cert --tls-key serves https on both ports", async () => {
-    const serve = await startServeProcess([
+    const serve = await startServe([
       "--db", join(dir, "serve.db"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
       "--tls-cert", pki.server.certPath, "--tls-key", pki.server.keyPath,
     ]);
@@ -115,7 +109,7 @@ describe("TLS files", () => {
 
   it("flagwire serve refuses --tls-cert without --tls-key", async () => {
     await expect(
-      startServeProcess(["--db", join(dir, "half.db"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--tls-cert", pki.server.certPath]),
+      startServe(["--db", join(dir, "half.db"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--tls-cert", pki.server.certPath]),
     ).rejects.toThrow(/--tls-cert and --tls-key go together/);
   });
 });

@@ -9,6 +9,7 @@ import { createRandom, KINDS_WRITTEN, POOL, runRandomMutations, type MutationPro
 import { startRestartableTestServer } from "./support/restartable-test-server.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { sleep, waitUntil } from "./support/wait-until.js";
+import { PROTOCOLS } from "./support/protocols.js";
 
 /**
  * Change streams are exact: whatever moment a subscriber connects at, whatever revision it starts from,
@@ -26,7 +27,7 @@ const HEARTBEAT_MS = 300;
 
 /** Who decodes the stream: a stack that shares no code with the server, or our own generated client. */
 type Transport = "grpc-js" | FlagClientProtocol;
-const TRANSPORTS: readonly Transport[] = ["grpc-js", "grpc", "connect", "grpc-web"];
+const TRANSPORTS: readonly Transport[] = ["grpc-js", ...PROTOCOLS];
 
 /** One stream message, reduced to what the checks need; `value` is the whole Change as its stack decoded it. */
 type Received =
@@ -234,7 +235,7 @@ describe("WatchChanges exactness under concurrent writes", () => {
 
   it("gives every subscriber exactly its slice of ListChanges, across random starts and resumptions", async () => {
     const seed = `seed ${random.seed} (rerun with FLAGWIRE_TEST_SEED=${random.seed})`;
-    const writers = (["grpc", "connect", "grpc-web"] as const).map((protocol) => ts.client(protocol, `writer-${protocol}`));
+    const writers = PROTOCOLS.map((protocol) => ts.client(protocol, `writer-${protocol}`));
     const opens: Record<Transport, Open> = {
       "grpc-js": openGrpcJs(grpcJs),
       grpc: openConnect(ts.client("grpc")),
@@ -364,7 +365,7 @@ describe("watchChanges() across a server restart", () => {
     await ts?.close();
   });
 
-  it.each(["grpc", "connect", "grpc-web"] as const)("sees every change once, in order, resuming by revision (%s)", async (protocol) => {
+  it.each(PROTOCOLS)("sees every change once, in order, resuming by revision (%s)", async (protocol) => {
     const writer = ts.client("grpc", "writer");
     const write = async (count: number, prefix: string) => {
       for (let i = 0; i < count; i++) await writer.createCustomer({ id: `${protocol}-${prefix}-${i}` });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { dumpState } from "../support/state-dump.js";
-import { flagwire, freePort } from "./flagwire-process.js";
+import { freePort } from "../support/free-port.js";
+import { runCli } from "../support/run-cli.js";
 
 let ts: TestServer;
 let closedPort: number;
@@ -46,7 +47,7 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
     { args: ["add-feature", "x", "--actor", "josé"], error: `"josé" is not a valid actor: use 1-128 printable ASCII characters`, usage: "Usage: flagwire add-feature" },
     { args: ["list-all-features", "--protocol", "carrier-pigeon"], error: "error: option '--protocol <protocol>' argument 'carrier-pigeon' is invalid.", usage: "Usage: flagwire list-all-features" },
   ])("2 for flagwire $args", async ({ args, error, usage }) => {
-    const result = await flagwire(args, server());
+    const result = await runCli(args, { env: server() });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     if (error) expect(result.stderr.split("\n")[0]).toContain(error);
@@ -61,13 +62,13 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
   });
 
   it("2, not 3, for a usage error found by the command itself when no server listens", async () => {
-    const result = await flagwire(["set-global", "dashboard"], { FLAGWIRE_SERVER: `http://127.0.0.1:${closedPort}` });
+    const result = await runCli(["set-global", "dashboard"], { env: { FLAGWIRE_SERVER: `http://127.0.0.1:${closedPort}` } });
     expect(result.code).toBe(2);
     expect(result.stderr.split("\n")[0]).toBe("error: give one of --enabled or --disabled");
   });
 
   it("2 when the server address is malformed, from the environment too", async () => {
-    const result = await flagwire(["list-all-features"], { FLAGWIRE_SERVER: "http://" });
+    const result = await runCli(["list-all-features"], { env: { FLAGWIRE_SERVER: "http://" } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`"http://" is not a server address`);
   });
@@ -81,9 +82,9 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
     { how: "--json", args: ["evaluate", "dashboard", "--json", "--server", "http://127.0.0.1:PORT"], env: {} },
   ])("3 when no server listens ($how)", async ({ args, env }) => {
     const port = String(closedPort);
-    const result = await flagwire(
+    const result = await runCli(
       args.map((arg) => arg.replace("PORT", port)),
-      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace("PORT", port)])),
+      { env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace("PORT", port)])) },
     );
     expect(result.code).toBe(3);
     expect(result.stdout).toBe("");
@@ -92,15 +93,15 @@ describe.concurrent("flagwire exit codes", { timeout: 30_000 }, () => {
   });
 
   it("3 when the address is a listener of another protocol, with a hint", async () => {
-    const result = await flagwire(["list-all-features", "--server", ts.httpUrl]);
+    const result = await runCli(["list-all-features", "--server", ts.httpUrl]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`error: cannot reach a flagwire server at ${ts.httpUrl} (it does not speak grpc`);
     expect(result.stderr).toContain("add --protocol connect");
   });
 
   it("0, through the HTTP port with --protocol connect", async () => {
-    const result = await flagwire(["evaluate", "dashboard", "--customer-id", "101", "--protocol", "connect", "--server", ts.httpUrl]);
-    expect(result).toEqual({ code: 0, stdout: "on (default)\n", stderr: "" });
+    const result = await runCli(["evaluate", "dashboard", "--customer-id", "101", "--protocol", "connect", "--server", ts.httpUrl]);
+    expect(result).toEqual({ code: 0, signal: null, stdout: "on (default)\n", stderr: "" });
   });
 });
 
@@ -115,7 +116,7 @@ describe("flagwire exit code 1", { timeout: 30_000 }, () => {
     { args: ["list-features", "999"], stderr: 'error: NOT_FOUND: customer "999" not found\n' },
   ])("1 for flagwire $args", async ({ args, stderr }) => {
     const before = await dumpState(ts.client());
-    const result = await flagwire(args, server());
+    const result = await runCli(args, { env: server() });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     if (typeof stderr === "string") expect(result.stderr).toBe(stderr);
@@ -126,7 +127,7 @@ describe("flagwire exit code 1", { timeout: 30_000 }, () => {
 
 describe("flagwire --help", () => {
   it("lists every command, and each has its own help with an example of itself", async () => {
-    const root = await flagwire(["--help"]);
+    const root = await runCli(["--help"]);
     expect(root.code).toBe(0);
     const commandList = root.stdout.slice(0, root.stdout.indexOf("\nExamples:"));
     const names = [...commandList.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((name) => name !== "help");
@@ -136,7 +137,7 @@ describe("flagwire --help", () => {
     const helps = [];
     // Four processes at a time: CI has two cores.
     for (let i = 0; i < names.length; i += 4) {
-      helps.push(...(await Promise.all(names.slice(i, i + 4).map(async (name) => ({ name, ...(await flagwire([name, "--help"])) })))));
+      helps.push(...(await Promise.all(names.slice(i, i + 4).map(async (name) => ({ name, ...(await runCli([name, "--help"])) })))));
     }
     for (const help of helps) {
       expect(help.code, help.name).toBe(0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { flagwire } from "./flagwire-process.js";
+import { runCli } from "../support/run-cli.js";
 
 // Lists read every page: with a page size of 2 (a hidden option), five items take three requests.
 let ts: TestServer;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => ts.close());
 
 const run = async (args: string[]) => {
-  const result = await flagwire([...args, "--page-size", "2"], { FLAGWIRE_SERVER: ts.grpcUrl });
+  const result = await runCli([...args, "--page-size", "2"], { env: { FLAGWIRE_SERVER: ts.grpcUrl } });
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   return result.stdout;

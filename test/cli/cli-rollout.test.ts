@@ -3,7 +3,7 @@ import { RolloutStickiness } from "../../gen/flagwire/v1/flags_pb.js";
 import { parsePercentage } from "../../src/cli/rollout-commands.js";
 import { dumpState } from "../support/state-dump.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { flagwire } from "./flagwire-process.js";
+import { runCli } from "../support/run-cli.js";
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => ts.close());
 
-const run = (args: string[]) => flagwire(args, { FLAGWIRE_SERVER: ts.grpcUrl });
+const run = (args: string[]) => runCli(args, { env: { FLAGWIRE_SERVER: ts.grpcUrl } });
 
 describe("percentages are read exactly", () => {
   it.each([

@@ -2,10 +2,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { FLAGWIRE, flagwire, freePort, startFlagwire, type RunningFlagwire } from "./flagwire-process.js";
+import { freePort } from "../support/free-port.js";
+import { CLI, runCli, startCli, type CliChild } from "../support/run-cli.js";
+import { PROTOCOLS } from "../support/protocols.js";
 
 const CHANGE_LINE = /^\d+ +\S+Z +\S+ +[a-z-]+ /;
-const running: RunningFlagwire[] = [];
+const running: CliChild[] = [];
 const servers: TestServer[] = [];
 afterEach(async () => {
   for (const watcher of running.splice(0)) watcher.child.kill("SIGKILL");
@@ -19,8 +21,8 @@ async function serverOnFixedPorts(): Promise<TestServer> {
   return ts;
 }
 
-function watch(args: string[], ts: TestServer, env: Record<string, string> = {}): RunningFlagwire {
-  const watcher = startFlagwire(["watch", ...args], { FLAGWIRE_SERVER: ts.grpcUrl, ...env });
+function watch(args: string[], ts: TestServer, env: Record<string, string> = {}): CliChild {
+  const watcher = startCli(["watch", ...args], { env: { FLAGWIRE_SERVER: ts.grpcUrl, ...env } });
   running.push(watcher);
   return watcher;
 }
@@ -29,11 +31,11 @@ describe("flagwire watch", () => {
   it("shows changes made by another flagwire, resumes after the server restarts, and exits 0 on Ctrl-C", async () => {
     const ts = await serverOnFixedPorts();
     const env = { FLAGWIRE_SERVER: ts.grpcUrl };
-    await flagwire(["add-feature", "dashboard"], env); // revision 1, before the watch: not shown
+    await runCli(["add-feature", "dashboard"], { env }); // revision 1, before the watch: not shown
     const watcher = watch([], ts);
     await watcher.waitForLines("stderr", /^\(watching changes after revision 1; Ctrl-C to stop\)$/);
 
-    expect((await flagwire(["set-global", "dashboard", "--enabled", "--actor", "alice"], env)).code).toBe(0);
+    expect((await runCli(["set-global", "dashboard", "--enabled", "--actor", "alice"], { env })).code).toBe(0);
     const [first] = await watcher.waitForLines("stdout", CHANGE_LINE);
     expect(first).toMatch(/^2 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +alice +feature-enabled-set +dashboard +- +on$/);
 
@@ -41,7 +43,7 @@ describe("flagwire watch", () => {
     // Made while the watch is disconnected or reconnecting: it must arrive once, by replay or live.
     await ts.client("grpc", "bob").createCustomer({ id: "101" });
     await watcher.waitForLines("stderr", /^\(connection lost: UNAVAILABLE: .*; reconnecting in \d+\.\d s, resuming after revision 2\)$/);
-    expect((await flagwire(["set-flag", "dashboard", "--customer-id", "101", "--disabled"], { ...env, FLAGWIRE_ACTOR: "carol" })).code).toBe(0);
+    expect((await runCli(["set-flag", "dashboard", "--customer-id", "101", "--disabled"], { env: { ...env, FLAGWIRE_ACTOR: "carol" } })).code).toBe(0);
     await watcher.waitForLines("stdout", CHANGE_LINE, 3);
 
     expect(await watcher.interrupt()).toBe(0);
@@ -74,12 +76,12 @@ describe("flagwire watch", () => {
 
   it("a --since from the future is refused with exit 1", async () => {
     const ts = await serverOnFixedPorts();
-    const result = await flagwire(["watch", "--since", "99"], { FLAGWIRE_SERVER: ts.grpcUrl });
+    const result = await runCli(["watch", "--since", "99"], { env: { FLAGWIRE_SERVER: ts.grpcUrl } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: FAILED_PRECONDITION: .*99/m);
   }, 30_000);
 
-  it.each(["grpc", "connect", "grpc-web"] as const)(
+  it.each(PROTOCOLS)(
     "--timeout limits only the start of the stream: an idle %s watch stays open past it",
     async (protocol) => {
       const ts = await serverOnFixedPorts();
@@ -97,7 +99,7 @@ describe("flagwire watch", () => {
 
   it("exits 0 on Ctrl-C from a terminal: SIGINT to its whole process group", async () => {
     const ts = await serverOnFixedPorts();
-    const child = spawn(process.execPath, [FLAGWIRE, "watch", "--server", ts.grpcUrl], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "watch", "--server", ts.grpcUrl], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
     const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
     await new Promise<void>((resolve) => child.stderr.on("data", (chunk: Buffer) => chunk.toString().includes("Ctrl-C") && resolve()));
     process.kill(-child.pid!, "SIGINT");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { flagwire, words } from "./flagwire-process.js";
+import { runCli, words } from "../support/run-cli.js";
 
 // Every command line of the issue, verbatim (each optional part both with and without), in an order
 // that tells a story, with what it prints for people and with --json. The server comes from
@@ -220,7 +220,7 @@ describe.concurrent("the issue's command lines, verbatim", () => {
   it("print aligned text for people", async () => {
     const ts = servers[0]!;
     for (const step of SCENARIO) {
-      const result = await flagwire(words(step.line), env(ts));
+      const result = await runCli(words(step.line), { env: env(ts) });
       const stdout = result.stdout.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, T);
       expect({ line: step.line, code: result.code, stdout, stderr: result.stderr }).toEqual({ line: step.line, code: 0, stdout: `${step.text}\n`, stderr: "" });
     }
@@ -229,7 +229,7 @@ describe.concurrent("the issue's command lines, verbatim", () => {
   it("print one JSON document each with --json", async () => {
     const ts = servers[1]!;
     for (const step of SCENARIO) {
-      const result = await flagwire([...words(step.line), "--json"], env(ts));
+      const result = await runCli([...words(step.line), "--json"], { env: env(ts) });
       expect({ line: step.line, code: result.code, stderr: result.stderr }).toEqual({ line: step.line, code: 0, stderr: "" });
       expect(JSON.parse(result.stdout), step.line).toEqual(step.json);
     }
