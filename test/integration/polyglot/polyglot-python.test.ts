@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requirement } from "../../support/requirement.js";
 import { startTestServer, type TestServer } from "../../support/test-server.js";
 
 // A client in another language and another gRPC stack (Python's grpcio on the C core, from Debian's
@@ -18,14 +19,15 @@ const pythonHasGrpc = (() => {
     return false;
   }
 })();
-const required = process.env.FLAGWIRE_REQUIRE_POLYGLOT === "1";
+const PYTHON_GRPC = requirement("POLYGLOT", pythonHasGrpc, `${PYTHON} cannot import grpc (apt-get install python3-grpcio)`);
 const run = promisify(execFile);
 
-describe.skipIf(!pythonHasGrpc && !required)("a Python grpcio client (skipped: apt-get install python3-grpcio)", () => {
+describe.runIf(PYTHON_GRPC.run)("a Python grpcio client (skipped: apt-get install python3-grpcio)", () => {
   let ts: TestServer;
   let dir: string;
 
   beforeAll(async () => {
+    PYTHON_GRPC.check();
     ts = await startTestServer();
     dir = mkdtempSync(join(tmpdir(), "flagwire-py-"));
   });

@@ -11,7 +11,8 @@ import { spawnSync } from "node:child_process";
 import { CLI, onLoopback, spawnServe } from "../../support/run-cli.js";
 import { dumpState } from "../../support/state-dump.js";
 import { startTestServer, type TestServer } from "../../support/test-server.js";
-import { canMountTmpfs, mountTmpfs, type Tmpfs } from "../../support/tmpfs.js";
+import { requirement } from "../../support/requirement.js";
+import { mountTmpfs, TMPFS, type Tmpfs } from "../../support/tmpfs.js";
 
 // A database that cannot be used is refused with a message naming the file and what to do: at start (the process
 // exits non-zero) or per call (UNAVAILABLE, nothing applied). A refused file is never written to.
@@ -64,6 +65,7 @@ async function expectRefusedAtStart(dbPath: string, message: RegExp, options: { 
 /** Root may write any file: a read-only file is tested as `nobody`, when that user can run the built CLI from here. */
 const NOBODY = { uid: 65534, gid: 65534 };
 const canRunAsNobody = process.getuid?.() === 0 && spawnSync(process.execPath, [CLI, "--help"], NOBODY).status === 0;
+const AS_NOBODY = requirement("NOBODY", canRunAsNobody, "this process cannot run the built CLI as nobody (it needs root, and a checkout nobody may read)");
 
 const CORRUPT = /is corrupt or not a SQLite database: restore it from a backup \(flagwire backup\)/;
 const READ_ONLY = /is read-only: flagwire must write the file .*give the user it runs as write access/;
@@ -126,7 +128,8 @@ describe("a database that cannot be used is refused at start and left as it was"
     }
   });
 
-  it.runIf(canRunAsNobody)("a read-only file, for the user flagwire runs as", async () => {
+  it.runIf(AS_NOBODY.run)("a read-only file, for the user flagwire runs as", async () => {
+    AS_NOBODY.check();
     const dir = tempDir();
     const path = flagwireDatabase(dir);
     chmodSync(dir, 0o777);
@@ -136,7 +139,8 @@ describe("a database that cannot be used is refused at start and left as it was"
     expect(fingerprint(dir)).toEqual(before);
   });
 
-  it.runIf(canMountTmpfs)("a database on a read-only file system", async () => {
+  it.runIf(TMPFS.run)("a database on a read-only file system", async () => {
+    TMPFS.check();
     const disk = mountTmpfs(1024 * 1024);
     mounts.push(disk);
     const path = flagwireDatabase(disk.dir);
@@ -146,7 +150,8 @@ describe("a database that cannot be used is refused at start and left as it was"
     expect(fingerprint(disk.dir)).toEqual(before);
   });
 
-  it.runIf(canMountTmpfs)("a new database on a full disk", async () => {
+  it.runIf(TMPFS.run)("a new database on a full disk", async () => {
+    TMPFS.check();
     const disk = mountTmpfs(256 * 1024);
     mounts.push(disk);
     fillDisk(disk.dir);
@@ -195,7 +200,8 @@ describe("storage that fails while serving: UNAVAILABLE per call, nothing applie
     ts = undefined;
   });
 
-  it.runIf(canMountTmpfs)("the disk fills up", { timeout: 30_000 }, async () => {
+  it.runIf(TMPFS.run)("the disk fills up", { timeout: 30_000 }, async () => {
+    TMPFS.check();
     const disk = mountTmpfs(2 * 1024 * 1024);
     mounts.push(disk);
     ts = await startTestServer({ dbPath: join(disk.dir, "flags.db") });
