@@ -1,11 +1,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** How a call ended: "OK", or the name of its status code (`Unauthenticated`...), for tables of expectations. */
-export async function outcome(call: Promise<unknown>): Promise<string> {
+/** How a call ended: "OK" (message "") or the name of its status code (`Unauthenticated`...) and its message. */
+export async function callOutcome(call: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
     await call;
-    return "OK";
+    return { code: "OK", message: "" };
   } catch (err) {
-    return Code[ConnectError.from(err).code];
+    const error = ConnectError.from(err);
+    return { code: Code[error.code], message: error.rawMessage };
   }
+}
+
+/** Just the code name of {@link callOutcome}, for tables of expectations. */
+export async function outcome(call: Promise<unknown>): Promise<string> {
+  return (await callOutcome(call)).code;
 }

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import type { Code } from "@connectrpc/connect";
 import type { FlagClient } from "../../src/client/create-flag-client.js";
 
 /** One refused request of a bad-input table: the RPC, what is wrong with it, the status and message it must get. */
@@ -26,14 +26,3 @@ export const expecting =
     message: typeof message === "string" ? new RegExp(message) : message,
     call,
   });
-
-/** What a call came to: its status code name and message, or "resolved" when it was not refused. */
-export async function outcomeOf(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    const response = await call;
-    return { code: "resolved", message: String(response) };
-  } catch (err) {
-    const error = ConnectError.from(err);
-    return { code: Code[error.code], message: error.rawMessage };
-  }
-}

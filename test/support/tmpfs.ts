@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requirement } from "./requirement.js";
 
 /** A small tmpfs mounted for one test: a disk that can be filled up or made read-only. Needs root. */
 export interface Tmpfs {
@@ -28,7 +29,7 @@ export function mountTmpfs(sizeBytes: number): Tmpfs {
 }
 
 /** Whether this process may mount a tmpfs (root in a container that allows it), tried once. */
-export const canMountTmpfs: boolean = (() => {
+const canMountTmpfs: boolean = (() => {
   try {
     mountTmpfs(64 * 1024).unmount();
     return true;
@@ -36,3 +37,6 @@ export const canMountTmpfs: boolean = (() => {
     return false;
   }
 })();
+
+/** Tests on a tmpfs: skipped where one cannot be mounted, failed instead when FLAGWIRE_REQUIRE_TMPFS=1. */
+export const TMPFS = requirement("TMPFS", canMountTmpfs, "this process may not mount a tmpfs (it needs root, in a container allowed to mount)");
