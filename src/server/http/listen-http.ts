@@ -13,9 +13,9 @@ import {
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
 import { repeatedAuthorization } from "../auth/repeated-authorization.js";
-import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
+import { CLIENT_ADDRESS, clientAddress, rpcName } from "../call-context.js";
+import { isRpcLogged, type RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
-import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
 import { httpWatchTransport, WATCH_TRANSPORT } from "../watch-transport.js";
 import { checkBody } from "./check-body.js";
