@@ -6,28 +6,22 @@ import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js"
 import { requiredRole } from "../../src/server/auth/method-roles.js";
 import { describeMethod, type RpcMethod } from "../../src/server/call-context.js";
 
-const method = (service: { methods: Array<Parameters<typeof describeMethod>[0]> }, name: string) => {
-  const found = service.methods.find((m) => m.name === name);
-  if (!found) throw new Error(`no method ${name}`);
-  return describeMethod(found);
-};
-
 describe("requiredRole", () => {
   it.each([
-    [FeatureFlagService, "GetFeature", "reader"],
-    [FeatureFlagService, "WatchChanges", "reader"],
-    [FeatureFlagService, "CreateFeature", "editor"],
-    [FeatureFlagService, "SetSegmentRule", "editor"],
-    [TokenService, "ListTokens", "admin"],
-    [Health, "Check", null],
-    [ServerReflection, "ServerReflectionInfo", null],
-  ] as const)("%# %s needs %s", (service, name, role) => {
-    expect(requiredRole(method(service, name))).toBe(role);
+    { method: FeatureFlagService.method.getFeature, role: "reader" },
+    { method: FeatureFlagService.method.watchChanges, role: "reader" },
+    { method: FeatureFlagService.method.createFeature, role: "editor" },
+    { method: FeatureFlagService.method.setSegmentRule, role: "editor" },
+    { method: TokenService.method.listTokens, role: "admin" },
+    { method: Health.method.check, role: null },
+    { method: ServerReflection.method.serverReflectionInfo, role: null },
+  ] as const)("$method.parent.typeName/$method.name needs $role", ({ method, role }) => {
+    expect(requiredRole(describeMethod(method))).toBe(role);
   });
 
   it("protects health and reflection on request, and fails closed for a method it does not know", () => {
-    expect(requiredRole(method(Health, "Check"), { health: true })).toBe("reader");
-    expect(requiredRole(method(ServerReflection, "ServerReflectionInfo"), { reflection: true })).toBe("reader");
+    expect(requiredRole(describeMethod(Health.method.check), { health: true })).toBe("reader");
+    expect(requiredRole(describeMethod(ServerReflection.method.serverReflectionInfo), { reflection: true })).toBe("reader");
     const unknown: RpcMethod = { service: "flagwire.v1.FeatureFlagService", method: "Nope", name: "flagwire.v1.FeatureFlagService/Nope", kind: "unary", readOnly: true };
     expect(requiredRole(unknown)).toBe("admin");
     expect(requiredRole({ ...unknown, service: "other.v1.Other" })).toBe("admin");
