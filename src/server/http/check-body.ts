@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createAsyncIterable, transformSplitEnvelope, type EnvelopedMessage, type UniversalServerRequest } from "@connectrpc/connect/protocol";
+import { compressedFlag, createAsyncIterable, transformSplitEnvelope, type EnvelopedMessage, type UniversalServerRequest } from "@connectrpc/connect/protocol";
 import {
   headerStreamEncoding,
   headerUnaryEncoding,
@@ -73,12 +73,16 @@ async function* checked(body: AsyncIterable<Uint8Array>, check: Check): AsyncIte
   } else {
     for await (const { flags, data } of envelopes(bytes, readMaxBytes)) {
       if (flags === 0) checkMessage(data);
-      else if (flags === COMPRESSED) checkMessage(await decompressEnvelope(data, check));
+      else if (flags === compressedFlag) checkMessage(await decompressEnvelope(data, check));
     }
   }
   yield bytes;
 }
 
+/**
+ * The whole body, refused past the limit. Not connect's `readAllBytes`: its refusal ("message size is larger than
+ * configured readMaxBytes") does not say that the limit is the request's, as the message clients see today does.
+ */
 async function readAll(body: AsyncIterable<Uint8Array>, readMaxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -92,9 +96,6 @@ async function readAll(body: AsyncIterable<Uint8Array>, readMaxBytes: number): P
   }
   return Buffer.concat(chunks);
 }
-
-/** The envelope flag of a compressed message, in all three protocols. */
-const COMPRESSED = 0b1;
 
 /**
  * The envelopes of a body, split by connect's own envelope reader. A framing error (an envelope cut short, one
