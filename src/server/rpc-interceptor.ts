@@ -1,10 +1,11 @@
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import type { DescService } from "@bufbuild/protobuf";
 import { createContextKey, type ConnectError, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import type { CallGuard } from "./auth/create-call-guard.js";
+import { callOf, describeMethod, type Call, type CallProtocol, type RpcMethod } from "./call-context.js";
 import { toConnectError } from "./error-map.js";
+import type { StreamLimit } from "./stream-limit.js";
 import { observeStream } from "./stream-passthrough.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps handlers of every signature alike
@@ -21,23 +22,21 @@ export function isRpcLogged(values: ContextValues): boolean {
   return values.get(RPC_LOGGED);
 }
 
-/** How every log line names an RPC: `package.Service/Method`, e.g. `flagwire.v1.FeatureFlagService/GetFeature`. */
-export function rpcName(method: DescMethod): string {
-  return `${method.parent.typeName}/${method.name}`;
-}
-
 /** Options of {@link interceptService}. */
 export interface InterceptOptions {
   logger: Logger;
   /** Admits or refuses each call before its handler runs (authentication); refusals are logged like any error. */
   guard?: CallGuard;
+  /** Counts the service's open streams (after the guard: an unauthenticated caller takes no slot). */
+  streams?: StreamLimit;
 }
 
 /**
  * Wraps every handler of a service implementation with what both listeners need, written once:
  * domain errors become status codes (error-map.ts), unexpected errors are logged and become INTERNAL,
- * each RPC logs one line (method, protocol, code, duration), streams once when they end, and the optional guard
- * admits each call (and ends a stream whose token is revoked). Requests refused
+ * each RPC logs one line (method, protocol, code, duration), streams once when they end, the optional guard
+ * admits each call (and ends a stream whose token is revoked), and the optional stream limit counts open streams.
+ * Each of those steps sees a transport-neutral {@link Call}, built here from the descriptor. Requests refused
  * before a handler runs are logged by their listener in the same shape ({@link logRefusedRpc}).
  */
 export function interceptService<T extends object>(service: DescService, impl: T, options: InterceptOptions): T {
@@ -46,13 +45,12 @@ export function interceptService<T extends object>(service: DescService, impl: T
   for (const method of service.methods) {
     const handler = handlers[method.localName];
     if (!handler) continue;
-    const log = createRpcLog(rpcName(method), options.logger, method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS);
-    const guard = options.guard;
-    const admit: Admit | undefined = guard && ((context) => guard.admit(method, context));
+    const rpc = describeMethod(method);
+    const log = createRpcLog(rpc, options.logger);
     wrapped[method.localName] =
-      method.methodKind === "unary" || method.methodKind === "client_streaming"
-        ? wrapUnary(handler, log, admit)
-        : wrapStreaming(handler, log, guard && { admit: admit as Admit, revocation: (context) => guard.revocation(context) });
+      rpc.kind === "unary" || rpc.kind === "client_streaming"
+        ? wrapUnary(handler, rpc, log, options.guard)
+        : wrapStreaming(handler, rpc, log, options);
   }
   return wrapped as T;
 }
@@ -79,13 +77,13 @@ export function logRefusedRpc(logger: Logger, protocol: string, refused: Refused
   writeRpcLine(logger.child({ method: refused.method }), protocol, refused.started, refused.error, refused.httpStatus);
 }
 
-type RpcLog = (context: HandlerContext, started: number, error?: unknown) => Error | undefined;
+type RpcLog = (protocol: CallProtocol, started: number, error?: unknown) => Error | undefined;
 
-function createRpcLog(method: string, parent: Logger, readOnly: boolean): RpcLog {
+function createRpcLog(rpc: RpcMethod, parent: Logger): RpcLog {
   // A child per method serializes the method name once, not on every call.
-  const logger = parent.child({ method });
-  const okLevel = readOnly ? "debug" : "info";
-  return (context, started, error) => writeRpcLine(logger, context.protocolName, started, error, undefined, okLevel);
+  const logger = parent.child({ method: rpc.name });
+  const okLevel = rpc.readOnly ? "debug" : "info";
+  return (protocol, started, error) => writeRpcLine(logger, protocol, started, error, undefined, okLevel);
 }
 
 /**
@@ -129,47 +127,52 @@ function markLogged(context: HandlerContext): void {
   if (context.protocolName !== "grpc") context.values.set(RPC_LOGGED, true);
 }
 
-type Admit = (context: HandlerContext) => void;
-
-function wrapUnary(handler: AnyHandler, log: RpcLog, admit: Admit | undefined): AnyHandler {
+function wrapUnary(handler: AnyHandler, rpc: RpcMethod, log: RpcLog, guard: CallGuard | undefined): AnyHandler {
   return (input, context) => {
     const started = performance.now();
     markLogged(context);
+    const call = callOf(rpc, context);
     try {
-      admit?.(context);
+      guard?.admit(call);
       const result = handler(input, context);
       if (result instanceof Promise) {
         return result.then(
           (value) => {
-            log(context, started);
+            log(call.protocol, started);
             return value;
           },
           (err: unknown) => {
-            throw log(context, started, err);
+            throw log(call.protocol, started, err);
           },
         );
       }
-      log(context, started);
+      log(call.protocol, started);
       return result;
     } catch (err) {
-      throw log(context, started, err);
+      throw log(call.protocol, started, err);
     }
   };
 }
 
-function wrapStreaming(handler: AnyHandler, log: RpcLog, guard: Pick<CallGuard, "revocation"> & { admit: Admit } | undefined): AnyHandler {
+function wrapStreaming(handler: AnyHandler, rpc: RpcMethod, log: RpcLog, { guard, streams }: InterceptOptions): AnyHandler {
   return (input, context) => {
     const started = performance.now();
     markLogged(context);
+    const call: Call = callOf(rpc, context);
+    let release: (() => void) | undefined;
     return observeStream(
       () => {
-        guard?.admit(context);
-        const revoked = guard?.revocation(context);
+        guard?.admit(call);
+        const revoked = guard?.revocation(call);
+        release = streams?.open(call);
         const output = handler(input, context) as AsyncIterable<unknown>;
         return revoked ? endOnAbort(output, revoked) : output;
       },
       // Also told when the client goes away and the stream is returned early.
-      (error) => (error === undefined ? log(context, started) : log(context, started, error)),
+      (error) => {
+        release?.();
+        return error === undefined ? log(call.protocol, started) : log(call.protocol, started, error);
+      },
     );
   };
 }

@@ -30,7 +30,7 @@ import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
 import { checkDatabasePath } from "../store/sqlite/open-database.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
-import { limitStreams } from "./stream-limit.js";
+import { createStreamLimit } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
@@ -150,11 +150,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intercept = { logger, guard };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
-  const service = limitStreams(FeatureFlagService, createFlagService(engine), {
-    maxPerClient: limits.maxStreamsPerClient,
-    maxTotal: limits.maxStreams,
-  });
-  const impl = interceptService(FeatureFlagService, service, intercept);
+  const streams = createStreamLimit({ maxPerClient: limits.maxStreamsPerClient, maxTotal: limits.maxStreams });
+  const impl = interceptService(FeatureFlagService, createFlagService(engine), { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
 
   const health = createHealthService();

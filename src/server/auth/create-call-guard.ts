@@ -1,18 +1,18 @@
-import type { DescMethod } from "@bufbuild/protobuf";
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { rolesSatisfying, roleSatisfies, type Role } from "../../domain/api-token.js";
 import { DomainError } from "../../domain/domain-error.js";
 import { quote } from "../../domain/identifiers.js";
 import type { TokenRegistry } from "../../engine/token-registry.js";
 import type { StoredToken } from "../../store/token-store.js";
+import type { Call, RpcMethod } from "../call-context.js";
 import { requiredRole, type ProtectedInfrastructure } from "./method-roles.js";
 
 /** Decides, before a handler runs, whether the caller may make the call; applied on both listeners by the interceptor. */
 export interface CallGuard {
   /** Throws UNAUTHENTICATED or PERMISSION_DENIED to refuse the call; records the caller's token in the context. */
-  admit(method: DescMethod, context: HandlerContext): void;
+  admit(call: Call): void;
   /** For an admitted stream: a signal that aborts (with the error to end the stream) when its token is revoked. */
-  revocation(context: HandlerContext): AbortSignal | undefined;
+  revocation(call: Call): AbortSignal | undefined;
 }
 
 /** The token a call was admitted with; unset while authentication is off and for open methods. */
@@ -42,30 +42,31 @@ export interface CallGuardOptions {
  */
 export function createCallGuard(options: CallGuardOptions): CallGuard {
   const { registry } = options;
-  const roles = new Map<DescMethod, Role | null>();
-  const roleOf = (method: DescMethod): Role | null => {
+  // By the method's description, which the adapters build once per method: a lookup by identity.
+  const roles = new Map<RpcMethod, Role | null>();
+  const roleOf = (method: RpcMethod): Role | null => {
     let role = roles.get(method);
     if (role === undefined) roles.set(method, (role = requiredRole(method, options.protect)));
     return role;
   };
   return {
-    admit(method, context) {
-      const required = roleOf(method);
+    admit(call) {
+      const required = roleOf(call.rpc);
       // While authentication is off, not even the headers are read (the hot path stays lean).
       if (required === null || !registry.authOn) return;
-      const bearer = parseBearer(context.requestHeader.get("authorization"));
+      const bearer = parseBearer(call.header("authorization"));
       // Which of two tokens did the caller mean? Taking the first silently would let a proxy's header and a client's mix.
       if (bearer.ambiguous) throw new DomainError("UNAUTHENTICATED", `the request has several authorization headers, which is ambiguous: ${HOW_TO_SEND} once`);
       const auth = registry.authenticate(bearer.token);
-      const call = `${method.parent.typeName}/${method.name}`;
+      const name = call.rpc.name;
       switch (auth.status) {
         case "off":
           return;
         case "no-token":
-          throw new DomainError("UNAUTHENTICATED", `${call} needs an API token, but no token exists on this server (authentication stays on once a token was created): ${HOW_TO_CREATE_FIRST}`);
+          throw new DomainError("UNAUTHENTICATED", `${name} needs an API token, but no token exists on this server (authentication stays on once a token was created): ${HOW_TO_CREATE_FIRST}`);
         case "missing":
           if (bearer.malformed) throw new DomainError("UNAUTHENTICATED", `the authorization header is not of the form "Bearer <token>": ${HOW_TO_SEND}`);
-          throw new DomainError("UNAUTHENTICATED", `${call} needs an API token with role ${rolesSatisfying(required)}: ${HOW_TO_SEND}`);
+          throw new DomainError("UNAUTHENTICATED", `${name} needs an API token with role ${rolesSatisfying(required)}: ${HOW_TO_SEND}`);
         case "unknown":
           throw new DomainError("UNAUTHENTICATED", `the API token is not valid (mistyped, or from another server): ${HOW_TO_SEND} with a token this server issued; ${HOW_TO_CREATE}`);
         case "revoked":
@@ -74,14 +75,14 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
           if (!roleSatisfies(auth.token.role, required)) {
             throw new DomainError(
               "PERMISSION_DENIED",
-              `the API token ${quote(auth.token.name)} has role ${auth.token.role}; ${call} needs ${rolesSatisfying(required)}`,
+              `the API token ${quote(auth.token.name)} has role ${auth.token.role}; ${name} needs ${rolesSatisfying(required)}`,
             );
           }
-          context.values.set(CALLER, auth.token);
+          call.values.set(CALLER, auth.token);
       }
     },
-    revocation(context) {
-      const token = context.values.get(CALLER);
+    revocation(call) {
+      const token = call.values.get(CALLER);
       return token && registry.revocationSignal(token.hash);
     },
   };

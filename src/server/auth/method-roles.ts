@@ -1,6 +1,6 @@
-import type { DescMethod } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Role } from "../../domain/api-token.js";
+import type { RpcMethod } from "../call-context.js";
 import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
 import { TokenService } from "../../../gen/flagwire/v1/tokens_pb.js";
 import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
@@ -61,21 +61,30 @@ export interface ProtectedInfrastructure {
 }
 
 /**
+ * The tables by each method's name in the contract (what a call description carries), read off the generated
+ * services once, so that the keys above stay checked against the implementations.
+ */
+const ROLES_BY_NAME = new Map([byName(FeatureFlagService, FLAG_METHODS), byName(TokenService, TOKEN_METHODS)]);
+
+function byName(
+  service: { typeName: string; methods: ReadonlyArray<{ name: string; localName: string }> },
+  table: Readonly<Record<string, Role>>,
+): [string, ReadonlyMap<string, Role>] {
+  return [service.typeName, new Map(service.methods.map((m) => [m.name, table[m.localName] ?? "admin"]))];
+}
+
+/**
  * The role a method needs, or null when it is open to anyone. A method this table does not know needs
  * `admin`: a service mounted without an entry here fails closed.
  */
-export function requiredRole(method: DescMethod, protect: ProtectedInfrastructure = {}): Role | null {
-  switch (method.parent.typeName) {
-    case FeatureFlagService.typeName:
-      return FLAG_METHODS[method.localName as keyof typeof FLAG_METHODS] ?? "admin";
-    case TokenService.typeName:
-      return TOKEN_METHODS[method.localName as keyof typeof TOKEN_METHODS] ?? "admin";
+export function requiredRole(method: RpcMethod, protect: ProtectedInfrastructure = {}): Role | null {
+  switch (method.service) {
     case Health.typeName:
       return protect.health ? "reader" : null;
     case ServerReflectionV1.typeName:
     case ServerReflectionV1alpha.typeName:
       return protect.reflection ? "reader" : null;
     default:
-      return "admin";
+      return ROLES_BY_NAME.get(method.service)?.get(method.method) ?? "admin";
   }
 }

@@ -18,7 +18,7 @@ import { create, toBinary, type DescMessage, type DescMethod, type DescService }
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { decodeRequest } from "../decode-request.js";
 import { EncodedMessage } from "../encoded-message.js";
-import { rpcName } from "../rpc-interceptor.js";
+import { rpcName } from "../call-context.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
 
 /** Any connect-style method implementation; the adapter checks the method kind at run time. */

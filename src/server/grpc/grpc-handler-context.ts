@@ -3,7 +3,7 @@ import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
-import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
+import { CLIENT_ADDRESS, clientAddress } from "../call-context.js";
 
 /** Whether a handler may answer with an EncodedMessage: only calls served by grpc-js, which write bytes as they are. */
 export function acceptsEncoded(context: HandlerContext): boolean {

@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
+import { compressedFlag, createAsyncIterable, transformSplitEnvelope, type EnvelopedMessage, type UniversalServerRequest } from "@connectrpc/connect/protocol";
 import {
   headerStreamEncoding,
   headerUnaryEncoding,
@@ -9,7 +9,7 @@ import {
 import { headerEncoding as headerGrpcWebEncoding, parseContentType as parseGrpcWebContentType } from "@connectrpc/connect/protocol-grpc-web";
 import { decodeRequest } from "../decode-request.js";
 import { checkUtf8 } from "./check-utf8.js";
-import { canDecompress, decompress } from "./decompress.js";
+import { decompress, findCompression } from "./decompress.js";
 
 /**
  * Wraps a request body so that what connect-es would misreport is refused with INVALID_ARGUMENT (or
@@ -29,7 +29,7 @@ export function checkBody(request: UniversalServerRequest, input: DescMessage, r
   if (!framing) return request;
   const encoding = request.header.get(framing.encodingHeader) ?? "identity";
   // An encoding we cannot read is one connect-node cannot read either: it refuses it, naming those it reads.
-  if (encoding !== "identity" && !canDecompress(encoding)) return request;
+  if (encoding !== "identity" && !findCompression(encoding)) return request;
   return { ...request, body: checked(body, { input, readMaxBytes, encoding, ...framing }) };
 }
 
@@ -71,14 +71,18 @@ async function* checked(body: AsyncIterable<Uint8Array>, check: Check): AsyncIte
   if (!check.enveloped) {
     checkMessage(await decompress(bytes, encoding, readMaxBytes));
   } else {
-    for (const { flags, data } of envelopes(bytes)) {
+    for await (const { flags, data } of envelopes(bytes, readMaxBytes)) {
       if (flags === 0) checkMessage(data);
-      else if (flags === COMPRESSED) checkMessage(await decompressEnvelope(data, check));
+      else if (flags === compressedFlag) checkMessage(await decompressEnvelope(data, check));
     }
   }
   yield bytes;
 }
 
+/**
+ * The whole body, refused past the limit. Not connect's `readAllBytes`: its refusal ("message size is larger than
+ * configured readMaxBytes") does not say that the limit is the request's, as the message clients see today does.
+ */
 async function readAll(body: AsyncIterable<Uint8Array>, readMaxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -93,18 +97,15 @@ async function readAll(body: AsyncIterable<Uint8Array>, readMaxBytes: number): P
   return Buffer.concat(chunks);
 }
 
-/** The envelope flag of a compressed message, in all three protocols. */
-const COMPRESSED = 0b1;
-
-/** The payloads of data envelopes with their flags; framing errors are left for connect to report. */
-function* envelopes(bytes: Buffer): Iterable<{ flags: number; data: Uint8Array }> {
-  let offset = 0;
-  while (offset + 5 <= bytes.byteLength) {
-    const flags = bytes[offset] as number;
-    const end = offset + 5 + bytes.readUInt32BE(offset + 1);
-    if (end > bytes.byteLength) return;
-    yield { flags, data: bytes.subarray(offset + 5, end) };
-    offset = end;
+/**
+ * The envelopes of a body, split by connect's own envelope reader. A framing error (an envelope cut short, one
+ * past the limit) ends them quietly: connect meets it again as it reads the body, and reports it in its own words.
+ */
+async function* envelopes(bytes: Uint8Array, readMaxBytes: number): AsyncIterable<EnvelopedMessage> {
+  try {
+    yield* transformSplitEnvelope(readMaxBytes)(createAsyncIterable([bytes]));
+  } catch {
+    // Left for connect (see above).
   }
 }
 

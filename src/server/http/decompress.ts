@@ -1,39 +1,35 @@
-import { promisify } from "node:util";
-import { brotliDecompress, gunzip, type ZlibOptions } from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import type { Compression } from "@connectrpc/connect/protocol";
 
-type Decompressor = (bytes: Uint8Array, options: ZlibOptions) => Promise<Buffer>;
+/** The encodings the HTTP port reads and writes: connect-node's own, for its router and for our checks alike. */
+export const COMPRESSIONS: readonly Compression[] = [compressionGzip, compressionBrotli];
 
-/** By the names connect-node's `compressionGzip` and `compressionBrotli` use on the wire. */
-const DECOMPRESSORS = new Map<string, Decompressor>([
-  ["gzip", promisify(gunzip)],
-  ["br", promisify(brotliDecompress)],
-]);
-
-/** Whether {@link decompress} reads `encoding` (gzip or br). */
-export function canDecompress(encoding: string): boolean {
-  return DECOMPRESSORS.has(encoding);
+/** connect-node's compression named `encoding` on the wire (`gzip`, `br`); undefined for identity and the unknown. */
+export function findCompression(encoding: string | null): Compression | undefined {
+  return COMPRESSIONS.find((compression) => compression.name === encoding);
 }
 
 /**
- * Decompresses bytes sent with `encoding`, never inflating past `readMaxBytes`: RESOURCE_EXHAUSTED when they
- * would, INVALID_ARGUMENT naming the encoding when they are not in it. Runs on zlib's thread pool, so that a
- * large body does not hold up other requests.
+ * Decompresses bytes sent with `encoding` by connect-node's own decompressors, which never inflate past
+ * `readMaxBytes` and run on zlib's thread pool. Their errors are restated for the client: RESOURCE_EXHAUSTED
+ * naming the limit, and INVALID_ARGUMENT naming the encoding and zlib's reason for every other failure (connect
+ * says only "decompression failed", and INTERNAL for a body cut short, which is the client's mistake).
  *
  * @example
  * const body = await decompress(bytes, request.header.get("content-encoding") ?? "identity", 4 * 1024 * 1024);
  */
 export async function decompress(bytes: Uint8Array, encoding: string, readMaxBytes: number): Promise<Uint8Array> {
-  const decompressor = DECOMPRESSORS.get(encoding);
-  // An empty body is the empty message, whatever the encoding (as in connect-node).
-  if (!decompressor || bytes.byteLength === 0) return bytes;
+  const compression = findCompression(encoding);
+  if (!compression) return bytes;
   try {
-    return await decompressor(bytes, { maxOutputLength: readMaxBytes });
+    return await compression.decompress(bytes, readMaxBytes);
   } catch (err) {
-    if ((err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+    const error = ConnectError.from(err);
+    if (error.code === Code.ResourceExhausted) {
       throw new ConnectError(`request is larger than the limit of ${readMaxBytes} bytes once decompressed`, Code.ResourceExhausted);
     }
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConnectError(`request body is not valid ${encoding}: ${reason}`, Code.InvalidArgument);
+    const cause = error.cause instanceof Error ? error.cause.message : error.rawMessage;
+    throw new ConnectError(`request body is not valid ${encoding}: ${cause}`, Code.InvalidArgument);
   }
 }

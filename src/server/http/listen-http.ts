@@ -1,28 +1,16 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError, createConnectRouter, createContextValues } from "@connectrpc/connect";
-import {
-  compressionBrotli,
-  compressionGzip,
-  universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
-} from "@connectrpc/connect-node";
-import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
-import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
-import { repeatedAuthorization } from "../auth/repeated-authorization.js";
-import { isRpcLogged, rpcName, type RefusedRpc } from "../rpc-interceptor.js";
+import type { RefusedRpc } from "../rpc-interceptor.js";
 import { parseAddress } from "../parse-address.js";
-import { CLIENT_ADDRESS, clientAddress } from "../stream-limit.js";
 import { httpsServerOptions, type ServerTls } from "../tls-options.js";
-import { httpWatchTransport, WATCH_TRANSPORT } from "../watch-transport.js";
-import { checkBody } from "./check-body.js";
-import { checkGetMessage } from "./check-get-message.js";
+import { createConnectRoute } from "./connect-route.js";
+import { createRouteListener } from "./create-route-listener.js";
+import type { HttpRoute } from "./http-route.js";
 import { createOriginPolicy, type OriginPolicyOptions } from "./origin-policy.js";
-import { readRefusal } from "./read-refusal.js";
-import { explainRoutingRefusal, hostMissing, routeNotFound, type Refusal } from "./routing-refusal.js";
+import { routeNotFound } from "./routing-refusal.js";
 
 /** Options of {@link listenHttp}. */
 export interface HttpListenOptions {
@@ -50,6 +38,8 @@ export interface HttpListenOptions {
    * the handlers see. Requests a handler saw are recognized by the logging interceptor's mark (`isRpcLogged`).
    */
   onRefused?: (refused: RefusedRpc) => void;
+  /** Routes tried after the RPCs, in order: where static files, `/ofrep/v1/*` and `/metrics` plug in. */
+  routes?: readonly HttpRoute[];
 }
 
 /** A running HTTP/1.1 listener. */
@@ -81,90 +71,18 @@ export async function listenHttp(options: HttpListenOptions): Promise<HttpListen
 }
 
 /**
- * connect-node's `connectNodeAdapter`, plus four steps: Host and Origin are checked first, and CORS preflights
- * answered (origin-policy.ts); bodies are checked so that bytes which are not protobuf, JSON that is not UTF-8 and
- * compression that does not decompress get INVALID_ARGUMENT instead of connect-es's INTERNAL or U+FFFD
- * (see check-body.ts); refusals that connect leaves bare (404, 405, 415) get a Connect JSON error that says what
- * would work (routing-refusal.ts); and each request no handler saw is reported to `onRefused`.
+ * The route table, in order: the RPCs (Connect and gRPC-Web, by connect-node) first, then `options.routes` (static
+ * files, `/ofrep/v1/*`, `/metrics`). The Host/Origin/CORS policy comes before every route, and a path that no
+ * route serves gets a 404 that points at the main service.
  */
 function createHttpHandler(options: HttpListenOptions): RequestListener {
-  const router = createConnectRouter({
-    connect: true,
-    grpcWeb: true,
-    grpc: false, // native gRPC needs HTTP/2: it is served by grpc-js on its own port
-    readMaxBytes: options.readMaxBytes,
-    // No shutdownSignal here: connect would add a listener to it per call. Each request follows it below.
-    acceptCompression: [compressionGzip, compressionBrotli],
-    // `"enabled": false` is an answer people look for: show defaults rather than omit them. Unknown
-    // fields and enum names are refused: a typo must not silently create a disabled feature.
-    jsonOptions: { alwaysEmitImplicit: true, ignoreUnknownFields: false },
-  });
-  for (const { service, impl } of options.services) router.service(service, impl);
   const mainService = (options.services[0] as { service: DescService }).service;
-  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
-  const originPolicy = createOriginPolicy({ ...options.origins, tls: options.tls !== undefined });
-  return (req, res) => {
-    const started = performance.now();
-    const path = req.url?.split("?", 1)[0] ?? "";
-    const handler = handlers.get(path);
-    // Per request, so that the logging interceptor can mark it as logged: connect hands it to the handler context.
-    const values = createContextValues();
-    values.set(CLIENT_ADDRESS, clientAddress(req.socket.remoteAddress));
-    if (handler?.method.methodKind === "server_streaming") values.set(WATCH_TRANSPORT, httpWatchTransport(res, options.cutOffGraceMs));
-    let refused: ConnectError | undefined;
-    res.once("close", () => {
-      if (refused === undefined || isRpcLogged(values)) return;
-      const method = handler ? rpcName(handler.method) : path;
-      options.onRefused?.({ method, error: refused, started, ...(res.headersSent ? { httpStatus: res.statusCode } : {}) });
-    });
-    const refuse = (refusal: Refusal) => {
-      refused = refusal.error;
-      return universalResponseToNodeResponse(refusal.response, res);
-    };
-    const serve = async () => {
-      // Before the route: a page of a foreign origin or a rebound name learns nothing, not even which paths exist.
-      const decision = originPolicy(req.method ?? "", req.headers);
-      if (decision.kind === "refuse") return refuse(decision.refusal);
-      if (decision.kind === "answer") return universalResponseToNodeResponse(decision.response, res);
-      for (const [name, value] of Object.entries(decision.header)) res.setHeader(name, value);
-      if (!handler) return refuse(routeNotFound(path, mainService));
-      const authorization = repeatedAuthorization(req.rawHeaders);
-      if (authorization !== undefined) req.headers.authorization = authorization;
-      // connect-node builds the request URL from Host, and throws without it (HTTP/1.0 may omit it).
-      if (!req.headers.host) return refuse(hostMissing());
-      if (req.method === "GET") {
-        const refusal = await checkGetMessage(new URL(req.url ?? "/", "http://localhost"), handler.method.input, options.readMaxBytes);
-        if (refusal) return refuse(refusal);
-      }
-      const request = checkBody(
-        followShutdownPerRequest(universalRequestFromNodeRequest(req, res, undefined, values), res, options.shutdownSignal),
-        handler.method.input,
-        options.readMaxBytes,
-      );
-      const response = await handler(request);
-      if (isRpcLogged(values)) return universalResponseToNodeResponse(response, res);
-      return refuse(explainRoutingRefusal(handler, request, response) ?? (await readRefusal(response, options.readMaxBytes)));
-    };
-    serve().catch((reason: unknown) => {
-      const error = ConnectError.from(reason);
-      refused ??= error;
-      if (error.code !== Code.Aborted) res.destroy();
-    });
-  };
-}
-
-/**
- * The request's signal, aborted as well at shutdown: connect-node then ends the call (open streams included)
- * as it would with its own shutdownSignal, but through one fan-out listener instead of one per call.
- */
-function followShutdownPerRequest(request: UniversalServerRequest, res: ServerResponse, shutdown: AbortSignal): UniversalServerRequest {
-  const call = new AbortController();
-  const clientGone = () => call.abort(request.signal.reason);
-  if (request.signal.aborted) clientGone();
-  else request.signal.addEventListener("abort", clientGone, { once: true });
-  followShutdown(shutdown, call);
-  res.once("close", () => unfollowShutdown(shutdown, call));
-  return { ...request, signal: call.signal };
+  return createRouteListener({
+    routes: [createConnectRoute(options), ...(options.routes ?? [])],
+    notFound: (path) => routeNotFound(path, mainService),
+    originPolicy: createOriginPolicy({ ...options.origins, tls: options.tls !== undefined }),
+    onRefused: options.onRefused,
+  });
 }
 
 function closeServer(server: Server, graceMs: number): Promise<void> {

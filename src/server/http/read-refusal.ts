@@ -1,5 +1,5 @@
 import { ConnectError } from "@connectrpc/connect";
-import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { createAsyncIterable, envelopeDecompress, transformSplitEnvelope, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 import {
   codeFromHttpStatus,
   endStreamFlag,
@@ -16,7 +16,7 @@ import {
   trailerFlag,
   trailerParse,
 } from "@connectrpc/connect/protocol-grpc-web";
-import { decompress } from "./decompress.js";
+import { decompress, findCompression } from "./decompress.js";
 import type { Refusal } from "./routing-refusal.js";
 
 /**
@@ -58,10 +58,11 @@ async function errorIn(bytes: Uint8Array, header: Headers, fallback: ConnectErro
   return errorFromJsonBytes(json, undefined, fallback);
 }
 
-/** The payload of the envelope that starts `bytes` if it carries `flag`, decompressed when it is marked so. */
+/** The payload of the envelope that starts `bytes` if it carries `flag`, decompressed when it is marked so (by connect's own envelope reader). */
 async function envelopeData(bytes: Uint8Array, flag: number, encoding: string | null, readMaxBytes: number): Promise<Uint8Array | undefined> {
-  const flags = bytes[0] ?? 0;
-  if (bytes.byteLength < 5 || !(flags & flag)) return undefined;
-  const data = bytes.subarray(5, 5 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1));
-  return flags & 0b1 ? decompress(data, encoding ?? "identity", readMaxBytes) : data;
+  for await (const envelope of transformSplitEnvelope(readMaxBytes)(createAsyncIterable([bytes]))) {
+    if (!(envelope.flags & flag)) return undefined;
+    return (await envelopeDecompress(envelope, findCompression(encoding) ?? null, readMaxBytes)).data;
+  }
+  return undefined;
 }

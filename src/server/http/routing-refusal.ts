@@ -3,7 +3,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalHandler, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { contentTypeUnaryRegExp, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { rpcName } from "../rpc-interceptor.js";
+import { rpcName } from "../call-context.js";
 
 /** A request refused before any handler ran: the answer to send, and the error it carries (to be logged). */
 export interface Refusal {
