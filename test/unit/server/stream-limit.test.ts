@@ -1,8 +1,8 @@
 import { createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
-import { CLIENT_ADDRESS, callOf, describeMethod } from "../../src/server/call-context.js";
-import { createStreamLimit } from "../../src/server/stream-limit.js";
+import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
+import { CLIENT_ADDRESS, callOf, describeMethod } from "../../../src/server/call-context.js";
+import { createStreamLimit } from "../../../src/server/stream-limit.js";
 
 const watch = describeMethod(FeatureFlagService.method.watchChanges);
 

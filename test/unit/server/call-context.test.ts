@@ -1,7 +1,7 @@
 import { createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
-import { CLIENT_ADDRESS, callOf, clientAddress, describeMethod, rpcName } from "../../src/server/call-context.js";
+import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
+import { CLIENT_ADDRESS, callOf, clientAddress, describeMethod, rpcName } from "../../../src/server/call-context.js";
 
 const method = (service: { methods: Array<Parameters<typeof describeMethod>[0]> }, name: string) => {
   const found = service.methods.find((m) => m.name === name);

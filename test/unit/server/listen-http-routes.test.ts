@@ -1,9 +1,9 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
-import type { HttpRoute } from "../../src/server/http/http-route.js";
-import { listenHttp, type HttpListener } from "../../src/server/http/listen-http.js";
-import type { RefusedRpc } from "../../src/server/rpc-interceptor.js";
+import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
+import type { HttpRoute } from "../../../src/server/http/http-route.js";
+import { listenHttp, type HttpListener } from "../../../src/server/http/listen-http.js";
+import type { RefusedRpc } from "../../../src/server/rpc-interceptor.js";
 
 // A route plugged in after the RPCs, as /metrics, /ofrep/v1/* and the dashboard's files will be.
 const metrics: HttpRoute = {

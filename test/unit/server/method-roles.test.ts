@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
-import { TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
-import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { requiredRole } from "../../src/server/auth/method-roles.js";
-import { describeMethod, type RpcMethod } from "../../src/server/call-context.js";
+import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
+import { TokenService } from "../../../gen/flagwire/v1/tokens_pb.js";
+import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
+import { requiredRole } from "../../../src/server/auth/method-roles.js";
+import { describeMethod, type RpcMethod } from "../../../src/server/call-context.js";
 
 describe("requiredRole", () => {
   it.each([

@@ -2,11 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RefusedRpc } from "../../src/server/rpc-interceptor.js";
-import { createRouteListener } from "../../src/server/http/create-route-listener.js";
-import type { HttpRoute, RouteTarget } from "../../src/server/http/http-route.js";
-import type { OriginDecision } from "../../src/server/http/origin-policy.js";
-import { errorResponse } from "../../src/server/http/routing-refusal.js";
+import type { RefusedRpc } from "../../../src/server/rpc-interceptor.js";
+import { createRouteListener } from "../../../src/server/http/create-route-listener.js";
+import type { HttpRoute, RouteTarget } from "../../../src/server/http/http-route.js";
+import type { OriginDecision } from "../../../src/server/http/origin-policy.js";
+import { errorResponse } from "../../../src/server/http/routing-refusal.js";
 
 const served: string[] = [];
 const refused: RefusedRpc[] = [];
