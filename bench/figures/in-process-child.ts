@@ -1,6 +1,6 @@
 /**
  * Figure 3's measurement, in a process of its own pinned to one core: ns per evaluation of a customer-list rule
- * by flagwire's engine snapshot, by the client cache (`watch()` following a real server in this process, idle
+ * by flagwire's engine snapshot, by the client cache (`createFlagCache()` following a real server in this process, idle
  * once current) and by @openfeature/flagd-core, alternately, round after round.
  *
  * argv: <rounds> <calls per round>
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { FlagdCore } from "@openfeature/flagd-core";
 import { pino } from "pino";
 import { createFlagClient } from "../../src/client/create-flag-client.js";
-import { watch } from "../../src/client/flag-cache.js";
+import { createFlagCache } from "../../src/client/create-flag-cache.js";
 import { startServer } from "../../src/server/start-server.js";
 import { ids } from "../lib/dataset.js";
 import { median } from "../lib/stats.js";
@@ -40,7 +40,7 @@ engine.mutate({ kind: "feature.created", feature: FEATURE, enabled: false, descr
 for (let c = 0; c < CUSTOMERS; c++) engine.mutate({ kind: "customer.created", customerId: ids.customer(c) }, null);
 for (const id of LISTED) engine.mutate({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null);
 
-const cache = watch(createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
+const cache = createFlagCache(createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
 await cache.ready;
 
 const flagd = new FlagdCore();

@@ -26,7 +26,7 @@ export async function inProcessFigure(ctx: RunContext): Promise<FigureResult> {
     notes: [
       `The rule: feature off, on for a list of ${result.listSize} customer ids (flagwire: ${result.listSize} customer overrides among 1,000 customers; flagd: \`{"if": [{"in": [{"var": "customerId"}, [ids]]}, "on", "off"]}\`). Calls alternate a listed and an unlisted customer; context objects are made once.`,
       `Medians of ${rounds} rounds of ${calls.toLocaleString("en")} calls, candidates alternating each round, in a child process pinned to core ${ctx.cores.server}. Rounds (ns): engine ${rounded(result.samples.engine)}; client cache ${rounded(result.samples.cache)}; flagd-core ${rounded(result.samples.flagd)}.`,
-      "3b: the client cache (src/client/flag-cache.ts `watch()`) follows a real server started in the same process over gRPC, and is measured once current; it evaluates with the same domain code as the server.",
+      "3b: the client cache (src/client/create-flag-cache.ts `createFlagCache()`) follows a real server started in the same process over gRPC, and is measured once current; it evaluates with the same domain code as the server.",
     ],
   };
 }

@@ -1,7 +1,13 @@
-import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { FeatureFlagService } from "../../gen/flagwire/v1/flags_pb.js";
 import { TokenService } from "../../gen/flagwire/v1/tokens_pb.js";
+import { createClientInterceptors } from "./client-interceptors.js";
+import type { FlagClient, FlagClientBaseOptions, TokenClient } from "./flag-client.js";
+
+// The Node entry's clients: connect-node speaks all three protocols, native gRPC included (a browser cannot).
+
+export type { FlagClient, TokenClient } from "./flag-client.js";
 
 /** The wire protocol a client speaks; `grpc` needs the gRPC port, the others the HTTP port. */
 export type FlagClientProtocol = "grpc" | "connect" | "grpc-web";
@@ -16,41 +22,15 @@ export interface FlagClientTls {
 }
 
 /** Options of {@link createFlagClient}. */
-export interface FlagClientOptions {
-  /**
-   * Server URL: `http://127.0.0.1:50051` for gRPC, `http://127.0.0.1:8080` for Connect and gRPC-Web;
-   * `https://` for a server with TLS.
-   */
-  baseUrl: string;
-  /** Default `grpc`. */
+export interface FlagClientOptions extends FlagClientBaseOptions {
+  /** Default `grpc`. Connect and gRPC-Web go over HTTP/1.1, gRPC over HTTP/2. */
   protocol?: FlagClientProtocol;
-  /** The API token, sent as `authorization: Bearer <token>`; needed once the server has tokens. */
-  token?: string;
-  /**
-   * Recorded in the change log as who made each change (the `x-flagwire-actor` header), while the server has
-   * no tokens; with a token, the server records the token's name instead.
-   */
-  actor?: string;
-  /** Connect (HTTP/1.1) only: JSON instead of binary protobuf. */
-  useJson?: boolean;
   /** CA and client certificate for TLS. */
   tls?: FlagClientTls;
-  /**
-   * A call fails with DEADLINE_EXCEEDED when the server has not answered within this long: a unary call's
-   * response, or a stream's response headers (an established stream, such as a watch, then runs without limit).
-   * Default none.
-   */
-  answerTimeoutMs?: number;
 }
 
-/** A typed FeatureFlagService client. */
-export type FlagClient = Client<typeof FeatureFlagService>;
-
-/** A typed TokenService client (admin tokens only, once the server has tokens). */
-export type TokenClient = Client<typeof TokenService>;
-
 /**
- * Creates a typed client for FeatureFlagService over any of the server's protocols.
+ * Creates a typed client for FeatureFlagService over any of the server's protocols (Node).
  *
  * @example
  * const flags = createFlagClient({ baseUrl: "http://127.0.0.1:50051", token: process.env.FLAGWIRE_TOKEN });
@@ -73,43 +53,12 @@ export function createTokenClient(options: FlagClientOptions): TokenClient {
 
 /** One transport for any of flagwire's services: protocol, headers and TLS as the options say. */
 function createFlagTransport(options: FlagClientOptions): Transport {
-  const headers: Array<[string, string]> = [];
-  if (options.token) headers.push(["authorization", `Bearer ${options.token}`]);
-  if (options.actor) headers.push(["x-flagwire-actor", options.actor]);
-  const interceptors: Interceptor[] = [];
-  if (headers.length > 0) {
-    interceptors.push((next) => (req) => {
-      for (const [name, value] of headers) req.header.set(name, value);
-      return next(req);
-    });
-  }
-  if (options.answerTimeoutMs !== undefined) interceptors.push(answerDeadline(options.answerTimeoutMs));
   const nodeOptions = options.tls ? { nodeOptions: { ...options.tls } } : {};
-  const base = { baseUrl: options.baseUrl, interceptors, ...nodeOptions };
+  const base = { baseUrl: options.baseUrl, interceptors: createClientInterceptors(options), ...nodeOptions };
   const protocol = options.protocol ?? "grpc";
   return protocol === "grpc"
     ? createGrpcTransport(base)
     : protocol === "grpc-web"
       ? createGrpcWebTransport({ ...base, httpVersion: "1.1" })
       : createConnectTransport({ ...base, httpVersion: "1.1", useBinaryFormat: !options.useJson });
-}
-
-/**
- * Aborts a call whose answer has not come within `ms`. A call's `next` resolves once the unary response, or a
- * stream's headers, are in, so one timer covers both without cutting a stream that is already flowing (which a
- * transport-wide deadline would).
- */
-function answerDeadline(ms: number): Interceptor {
-  return (next) => async (req) => {
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new ConnectError(`no answer within ${ms / 1000} s`, Code.DeadlineExceeded)),
-      ms,
-    );
-    try {
-      return await next({ ...req, signal: AbortSignal.any([req.signal, deadline.signal]) });
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 }

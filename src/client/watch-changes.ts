@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FeatureChangeFilter } from "../domain/change-filter.js";
 import { ChangeKind, type WatchChangesResponse } from "../../gen/flagwire/v1/flags_pb.js";
-import type { FlagClient } from "./create-flag-client.js";
+import { abortableDelay } from "./abortable-delay.js";
+import type { FlagClient } from "./flag-client.js";
 import { changeFromProto } from "./from-proto.js";
 
 /** Options of {@link watchChanges}. */
@@ -89,7 +89,7 @@ export async function* watchChanges(client: FlagClient, options: WatchChangesOpt
       const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       options.onReconnect?.({ error, attempt, resumeFrom, delayMs });
       // An abort ends the wait early; the loop then sees the signal and returns.
-      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      await abortableDelay(delayMs, signal);
     }
   }
 }

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EvaluationReason } from "../../../gen/flagwire/v1/flags_pb.js";
-import type { FlagClient } from "../../../src/client/create-flag-client.js";
-import { watch, type FlagCache } from "../../../src/client/flag-cache.js";
+import type { FlagClient } from "../../../src/client/flag-client.js";
+import { createFlagCache, type FlagCache } from "../../../src/client/create-flag-cache.js";
 import type { ReconnectEvent } from "../../../src/client/watch-changes.js";
 import type { EvaluationContext } from "../../../src/domain/evaluate.js";
 import { createFlagEngine } from "../../../src/engine/flag-engine.js";
@@ -13,7 +13,7 @@ import type { TestServer } from "../../support/test-server.js";
 import { sleep, waitUntil } from "../../support/wait-until.js";
 
 /**
- * The client cache (`watch()`) answers in process exactly as the server's Evaluate does: after random
+ * The client cache (`createFlagCache()`) answers in process exactly as the server's Evaluate does: after random
  * runs, across a server restart, with a features filter, and before it is ready (fallbacks only).
  */
 
@@ -78,14 +78,14 @@ async function featureNames(client: FlagClient): Promise<string[]> {
   return (await client.listFeatures({ pageSize: 1000 })).features.map((f) => f.name);
 }
 
-describe("watch(): the client cache", () => {
+describe("createFlagCache(): the client cache", () => {
   let ts: TestServer;
   let client: FlagClient;
   const random = createRandom();
   const seed = `seed ${random.seed} (rerun with FLAGWIRE_TEST_SEED=${random.seed})`;
   const open: FlagCache[] = [];
-  const follow = (options: Parameters<typeof watch>[1] = {}, protocol: "grpc" | "connect" | "grpc-web" = "grpc") => {
-    const cache = watch(ts.client(protocol), { ...FAST_RETRY, ...options });
+  const follow = (options: Parameters<typeof createFlagCache>[1] = {}, protocol: "grpc" | "connect" | "grpc-web" = "grpc") => {
+    const cache = createFlagCache(ts.client(protocol), { ...FAST_RETRY, ...options });
     open.push(cache);
     return cache;
   };

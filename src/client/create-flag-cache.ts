@@ -1,11 +1,11 @@
 import { evaluateFeature, type Evaluation, type EvaluationContext } from "../domain/evaluate.js";
 import { FlagState } from "../domain/flag-state.js";
 import { applySnapshotChunk } from "../domain/snapshot.js";
-import type { FlagClient } from "./create-flag-client.js";
+import type { FlagClient } from "./flag-client.js";
 import { changeFromProto, snapshotChunkFromProto } from "./from-proto.js";
 import { watchChanges, type WatchChangesOptions } from "./watch-changes.js";
 
-/** Options of {@link watch}. */
+/** Options of {@link createFlagCache}. */
 export type FlagCacheOptions = Pick<WatchChangesOptions, "features" | "initialBackoffMs" | "maxBackoffMs" | "onReconnect">;
 
 /** A local copy of the server's flags, kept current by a watch stream; answers in process. */
@@ -30,11 +30,11 @@ export interface FlagCache {
  * cached state, so it answers exactly as the server's Evaluate does at the same revision.
  *
  * @example
- * const flags = watch(createFlagClient({ baseUrl: "http://127.0.0.1:50051" }));
+ * const flags = createFlagCache(createFlagClient({ baseUrl: "http://127.0.0.1:50051" }));
  * await flags.ready;
  * if (flags.isEnabled("dashboard", { customerId: "101", userId: "456" })) showDashboard();
  */
-export function watch(client: FlagClient, options: FlagCacheOptions = {}): FlagCache {
+export function createFlagCache(client: FlagClient, options: FlagCacheOptions = {}): FlagCache {
   const abort = new AbortController();
   let state = new FlagState();
   // A snapshot is loaded aside and swapped in whole: readers never see half of one.
