@@ -1,23 +1,23 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { DomainError } from "../domain/domain-error.js";
-import type { Evaluation } from "../domain/evaluate.js";
-import { callerName } from "./auth/create-call-guard.js";
+import { DomainError } from "../../domain/domain-error.js";
+import type { Evaluation } from "../../domain/evaluate.js";
+import { callerName } from "../auth/create-call-guard.js";
 import { encodeEvaluateAllResponse, encodeEvaluateResponse } from "./encoded-message.js";
-import { mapStream } from "./stream-passthrough.js";
-import { WATCH_TRANSPORT } from "./watch-transport.js";
+import { mapStream } from "../stream-passthrough.js";
+import { WATCH_TRANSPORT } from "../watch-transport.js";
 import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
-import { quote } from "../domain/identifiers.js";
-import { toPageRequest } from "../domain/pagination.js";
+import { quote } from "../../domain/identifiers.js";
+import { toPageRequest } from "../../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
-import type { Heartbeat } from "../engine/change-hub.js";
-import type { FlagEngine, WatchEvent } from "../engine/flag-engine.js";
+import type { Heartbeat } from "../../engine/change-hub.js";
+import type { FlagEngine, WatchEvent } from "../../engine/flag-engine.js";
 import {
   FeatureFlagService,
   WatchChangesResponseSchema,
   WatchEvaluationResponseSchema,
   type Heartbeat as ProtoHeartbeat,
   type WatchChangesResponse,
-} from "../../gen/flagwire/v1/flags_pb.js";
+} from "../../../gen/flagwire/v1/flags_pb.js";
 import {
   changeToProto,
   customerToProto,
