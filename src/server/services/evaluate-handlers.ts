@@ -18,12 +18,12 @@ export interface EvaluationsAt {
   revision: number;
 }
 
+// A type, not an interface: the gRPC adapter takes it as a record of handlers, which an interface is not.
 /**
  * Evaluate and EvaluateAll up to domain values. FeatureFlagService maps these to messages (both listeners); the
  * gRPC listener serves them as they are and writes their bytes by hand (grpc/flag-codecs.ts), since building
  * messages there cost more than evaluating.
  */
-// A type, not an interface: the gRPC adapter takes it as a record of handlers, which an interface is not.
 export type EvaluateHandlers = {
   evaluate(request: EvaluateRequest): EvaluationAt;
   evaluateAll(request: EvaluateAllRequest): EvaluationsAt;
