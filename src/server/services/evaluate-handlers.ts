@@ -21,7 +21,7 @@ export interface EvaluationsAt {
 // A type, not an interface: the gRPC adapter takes it as a record of handlers, which an interface is not.
 /**
  * Evaluate and EvaluateAll up to domain values. FeatureFlagService maps these to messages (both listeners); the
- * gRPC listener serves them as they are and writes their bytes by hand (grpc/flag-codecs.ts), since building
+ * gRPC listener serves them as they are and writes their bytes by hand (grpc/create-flag-grpc-service.ts), since building
  * messages there cost more than evaluating.
  */
 export type EvaluateHandlers = {
