@@ -1,4 +1,4 @@
-import { create, toBinary, type DescMethod } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMethod, type MessageInitShape } from "@bufbuild/protobuf";
 import { broadcastBytes } from "../broadcast-encoder.js";
 import { decodeRequest } from "../decode-request.js";
 
@@ -19,7 +19,7 @@ export interface MethodCodec<Request = unknown, Response = unknown> {
  */
 export function protobufCodec(method: DescMethod): MethodCodec {
   const { input, output } = method;
-  const encodeOne = (response: unknown) => toBinary(output, create(output, response as never));
+  const encodeOne = (response: unknown) => toBinary(output, create(output, response as MessageInitShape<typeof output>));
   const streams = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
   return {
     decode: (bytes) => decodeRequest(input, bytes),
