@@ -1,7 +1,5 @@
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { EvaluateRequestSchema } from "../../gen/flagwire/v1/flags_pb.js";
-import { decodeEvaluateRequest } from "./decode-evaluate-request.js";
 
 /**
  * Decodes a request message from protobuf bytes; INVALID_ARGUMENT when they are not a valid message of that type.
@@ -13,10 +11,6 @@ import { decodeEvaluateRequest } from "./decode-evaluate-request.js";
  * const request = decodeRequest(GetFeatureRequestSchema, bytes); // throws ConnectError(InvalidArgument)
  */
 export function decodeRequest<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
-  if ((schema as DescMessage) === EvaluateRequestSchema) {
-    const request = decodeEvaluateRequest(bytes);
-    if (request) return request as unknown as MessageShape<Desc>;
-  }
   try {
     return fromBinary(schema, bytes);
   } catch (err) {

@@ -19,7 +19,9 @@ import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import { openSqliteTokenStore } from "../store/sqlite/sqlite-token-store.js";
 import { createCallGuard } from "./auth/create-call-guard.js";
 import type { ProtectedInfrastructure } from "./auth/method-roles.js";
-import { createFlagService } from "./flag-service.js";
+import { createFlagService } from "./services/flag-service.js";
+import { createEvaluateHandlers } from "./services/evaluate-handlers.js";
+import { createFlagGrpcService } from "./grpc/create-flag-grpc-service.js";
 import { createGrpcService, type GrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
@@ -34,7 +36,7 @@ import { createStreamLimit } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
-import { createTokenService } from "./token-service.js";
+import { createTokenService } from "./services/token-service.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -151,7 +153,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
   const streams = createStreamLimit({ maxPerClient: limits.maxStreamsPerClient, maxTotal: limits.maxStreams });
-  const impl = interceptService(FeatureFlagService, createFlagService(engine), { ...intercept, streams });
+  const service = createFlagService(engine);
+  const impl = interceptService(FeatureFlagService, service, { ...intercept, streams });
+  // The gRPC port answers Evaluate and EvaluateAll with bytes written straight from domain values (its hand codecs).
+  // Both impls share one stream limit: the per-client and global caps count streams on both listeners.
+  const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine) }, { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
 
   const health = createHealthService();
@@ -186,7 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.tls ? { tls: options.tls } : {}),
       onRefused: grpcOptions.onRefused,
       services: [
-        createGrpcService(FeatureFlagService, impl, grpcOptions),
+        createFlagGrpcService(grpcImpl, grpcOptions),
         createGrpcService(TokenService, tokenImpl, grpcOptions),
         createGrpcService(Health, interceptService(Health, health.impl, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, intercept), grpcOptions),

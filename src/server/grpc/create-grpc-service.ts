@@ -14,12 +14,11 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { create, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { decodeRequest } from "../decode-request.js";
-import { EncodedMessage } from "../encoded-message.js";
 import { rpcName } from "../call-context.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
+import { protobufCodec, type MethodCodec } from "./method-codec.js";
 
 /** Any connect-style method implementation; the adapter checks the method kind at run time. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- implementations are typed by their ServiceImpl at the call site
@@ -41,6 +40,12 @@ export interface GrpcServiceOptions {
    * get their log line.
    */
   onRefused?: (refusal: GrpcRefusal) => void;
+  /**
+   * Hand-written codecs by method local name (`evaluate`), for the methods whose implementation answers something
+   * other than its response message; every other method reads and writes with protobuf-es.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed where the table is written
+  codecs?: Readonly<Record<string, MethodCodec<any, any>>>;
 }
 
 /** A call refused before the implementation ran. */
@@ -56,8 +61,9 @@ export interface GrpcRefusal {
  * Serves a connect-style service implementation (`ServiceImpl`) on grpc-js.
  *
  * The grpc-js method definitions are derived from the protobuf-es descriptor, so there is no second copy
- * of the contract. Messages cross grpc-js as raw bytes and are decoded here: a body that is not valid
- * protobuf becomes INVALID_ARGUMENT (grpc-js itself would answer INTERNAL).
+ * of the contract. Messages cross grpc-js as raw bytes and each method's codec (protobuf-es unless
+ * `options.codecs` has one) reads and writes them: a body that is not valid protobuf becomes INVALID_ARGUMENT
+ * (grpc-js itself would answer INTERNAL).
  *
  * @example
  * const { definition, handlers } = createGrpcService(FeatureFlagService, impl, { onRefused: (r) => log(r) });
@@ -70,12 +76,17 @@ export function createGrpcService(
 ): GrpcService {
   const definition: Record<string, MethodDefinition<Buffer, Uint8Array>> = {};
   const handlers: UntypedServiceImplementation = {};
+  const codecs = options.codecs ?? {};
+  for (const name of Object.keys(codecs)) {
+    if (!service.methods.some((method) => method.localName === name)) throw new Error(`${service.typeName} has no method ${name} to take a codec`);
+  }
   for (const method of service.methods) {
     const fn = impl[method.localName];
     const refuse = createRefuse(rpcName(method), options.onRefused);
+    const codec = codecs[method.localName] ?? protobufCodec(method);
     definition[method.name] = methodDefinition(service, method);
     handlers[method.name] = fn
-      ? methodHandler(service, method, fn, refuse, options.shutdownSignal)
+      ? methodHandler(service, method, codec, fn, refuse, options.shutdownSignal)
       : unimplemented(service, method, refuse);
   }
   return { definition, handlers };
@@ -97,23 +108,6 @@ function methodDefinition(service: DescService, method: DescMethod): MethodDefin
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Encodes a response; a handler may return a message or an init object. */
-function encode(schema: DescMessage, value: unknown): Uint8Array {
-  if (value instanceof EncodedMessage) return value.bytes;
-  return toBinary(schema, create(schema, value as never));
-}
-
-// A broadcast (a change fanned out to every watcher) is one message object yielded to many streams:
-// encode it once. Messages are never mutated once yielded, so the bytes stay right.
-const encodedMessages = new WeakMap<object, Uint8Array>();
-
-function encodeShared(schema: DescMessage, value: unknown): Uint8Array {
-  if (typeof value !== "object" || value === null) return encode(schema, value);
-  let bytes = encodedMessages.get(value);
-  if (!bytes) encodedMessages.set(value, (bytes = encode(schema, value)));
-  return bytes;
 }
 
 /** Turns anything thrown by a handler into a grpc-js status. */
@@ -159,6 +153,7 @@ function createRefuse(method: string, onRefused: GrpcServiceOptions["onRefused"]
 function methodHandler(
   service: DescService,
   method: DescMethod,
+  codec: MethodCodec,
   fn: AnyImpl,
   refuse: Refuse,
   shutdownSignal: AbortSignal | undefined,
@@ -169,7 +164,7 @@ function methodHandler(
         const started = performance.now();
         let input: unknown;
         try {
-          input = decodeRequest(method.input, call.request);
+          input = codec.decode(call.request);
         } catch (err) {
           callback(refuse(err, started));
           return;
@@ -180,7 +175,7 @@ function methodHandler(
           let trailer: Metadata | undefined;
           try {
             sendHeaderIfSet(call, context);
-            bytes = encode(method.output, value);
+            bytes = codec.encode(value);
             trailer = trailerOf(context);
           } catch (err) {
             fail(err);
@@ -207,20 +202,20 @@ function methodHandler(
         const started = performance.now();
         let input: unknown;
         try {
-          input = decodeRequest(method.input, call.request);
+          input = codec.decode(call.request);
         } catch (err) {
           call.emit("error", refuse(err, started));
           return;
         }
-        void serveStream(call, new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal), fn, input, method.output);
+        void serveStream(call, new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal), fn, input, codec);
       };
     case "client_streaming":
       return (call: ServerReadableStream<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
-        (async () => fn(decodeAll(method.input, call), context))()
+        (async () => fn(decodeAll(codec, call), context))()
           .then((value) => {
             sendHeaderIfSet(call, context);
-            callback(null, encode(method.output, value), trailerOf(context));
+            callback(null, codec.encode(value), trailerOf(context));
           })
           .catch((err: unknown) => callback(toGrpcStatus(err)))
           .finally(() => context.done());
@@ -228,7 +223,7 @@ function methodHandler(
     case "bidi_streaming":
       return (call: ServerDuplexStream<Buffer, Uint8Array>) => {
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
-        void serveStream(call, context, fn, decodeAll(method.input, call), method.output);
+        void serveStream(call, context, fn, decodeAll(codec, call), codec);
       };
   }
 }
@@ -239,10 +234,10 @@ async function serveStream(
   context: GrpcHandlerContext,
   fn: AnyImpl,
   input: unknown,
-  schema: DescMessage,
+  codec: MethodCodec,
 ): Promise<void> {
   try {
-    await writeAll(call, context, schema, fn(input, context) as AsyncIterable<unknown>);
+    await writeAll(call, context, codec, fn(input, context) as AsyncIterable<unknown>);
     call.end(trailerOf(context));
   } catch (err) {
     if (!call.cancelled) call.emit("error", toGrpcStatus(err));
@@ -251,16 +246,16 @@ async function serveStream(
   }
 }
 
-async function* decodeAll(schema: DescMessage, call: Readable): AsyncIterable<unknown> {
+async function* decodeAll(codec: MethodCodec, call: Readable): AsyncIterable<unknown> {
   // Readable's default iterator destroys the stream at the client's half-close; the status must still go out.
-  for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decodeRequest(schema, bytes as Buffer);
+  for await (const bytes of call.iterator({ destroyOnReturn: false })) yield codec.decode(bytes as Buffer);
 }
 
 /** Writes every message of `output`, waiting for the socket to drain rather than buffering without bound. */
 async function writeAll(
   call: ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>,
   context: GrpcHandlerContext,
-  schema: DescMessage,
+  codec: MethodCodec,
   output: AsyncIterable<unknown>,
 ): Promise<void> {
   let first = true;
@@ -270,7 +265,7 @@ async function writeAll(
       sendHeaderIfSet(call, context);
       first = false;
     }
-    if (!call.write(encodeShared(schema, value))) await drainedOrCancelled(call);
+    if (!call.write(codec.encode(value))) await drainedOrCancelled(call);
   }
 }
 

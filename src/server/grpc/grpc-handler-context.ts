@@ -5,11 +5,6 @@ import { createContextValues, type ContextValues, type HandlerContext } from "@c
 import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
 import { CLIENT_ADDRESS, clientAddress } from "../call-context.js";
 
-/** Whether a handler may answer with an EncodedMessage: only calls served by grpc-js, which write bytes as they are. */
-export function acceptsEncoded(context: HandlerContext): boolean {
-  return context instanceof GrpcHandlerContext;
-}
-
 /**
  * A connect `HandlerContext` for a call served by grpc-js.
  *

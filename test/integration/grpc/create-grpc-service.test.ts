@@ -118,3 +118,48 @@ describe("headers and trailers an implementation sets", () => {
     });
   }
 });
+
+describe("codecs", () => {
+  const raw = (port: number, body: Buffer) =>
+    new Promise<{ code: number; details: string; response?: Buffer }>((resolve) => {
+      const other = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      let response: Buffer | undefined;
+      const call = other.makeUnaryRequest<Buffer, Buffer>("/grpc.health.v1.Health/Check", (b) => b, (b) => b, body, (_err, value) => (response = value));
+      call.on("status", (status: grpc.StatusObject) => {
+        other.close();
+        setImmediate(() => resolve({ code: status.code, details: status.details, ...(response ? { response } : {}) }));
+      });
+    });
+
+  it("refuses a codec for a method the service lacks", () => {
+    const codec = { decode: (bytes: Uint8Array) => bytes, encode: (bytes: Uint8Array) => bytes };
+    expect(() => createGrpcService(Health, impl, { codecs: { chek: codec } })).toThrow(/grpc.health.v1.Health has no method chek/);
+  });
+
+  it("read and write a method's messages instead of protobuf-es, refusals included", async () => {
+    // The implementation answers a number; the codec writes it as HealthCheckResponse.status (field 1, varint).
+    const codec = {
+      decode: (bytes: Uint8Array) => {
+        if (bytes.length > 3) throw new ConnectError("too long for this codec", Code.InvalidArgument);
+        return bytes.length;
+      },
+      encode: (status: number) => Uint8Array.of(0x08, status),
+    };
+    const own: GrpcRefusal[] = [];
+    const served = await listenGrpc({
+      address: "127.0.0.1:0",
+      maxReceiveMessageLength: 1024,
+      services: [createGrpcService(Health, { check: (length: number) => length + 1 }, { codecs: { check: codec }, onRefused: (r) => own.push(r) })],
+    });
+    try {
+      const answered = await raw(served.port, Buffer.from([1, 2]));
+      expect(answered.code).toBe(grpc.status.OK);
+      expect([...(answered.response ?? [])]).toEqual([0x08, 3]);
+      const refused = await raw(served.port, Buffer.from([1, 2, 3, 4]));
+      expect({ code: refused.code, details: refused.details }).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: "too long for this codec" });
+      expect(own.map((r) => r.method)).toEqual(["grpc.health.v1.Health/Check"]);
+    } finally {
+      await served.close(0);
+    }
+  });
+});

@@ -1,14 +1,14 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { EvaluateRequestSchema, EvaluateResponseSchema } from "../../../gen/flagwire/v1/flags_pb.js";
-import { decodeEvaluateRequest } from "../../../src/server/decode-evaluate-request.js";
-import { decodeRequest } from "../../../src/server/decode-request.js";
-import { encodeEvaluateResponse } from "../../../src/server/encoded-message.js";
-import { evaluationToProto } from "../../../src/server/proto-mapping.js";
+import { EvaluateAllResponseSchema, EvaluateRequestSchema, EvaluateResponseSchema } from "../../../gen/flagwire/v1/flags_pb.js";
+import type { Evaluation } from "../../../src/domain/evaluate.js";
+import { FLAG_GRPC_CODECS } from "../../../src/server/grpc/create-flag-grpc-service.js";
+import { decodeEvaluateRequest, encodeEvaluateAllResponse, encodeEvaluateResponse } from "../../../src/server/grpc/evaluate-codec.js";
+import { evaluationToProto } from "../../../src/server/services/proto-mapping.js";
 import { EVERY_OUTCOME } from "../../support/evaluation-outcomes.js";
 import { seededRandom } from "../../support/seeded-random.js";
 
-// The hand-written Evaluate codec must agree with protobuf-es on every input: same bytes out, same message in,
+// The hand-written Evaluate and EvaluateAll codecs must agree with protobuf-es on every input: same bytes out, same message in,
 // and for anything it does not handle, no answer (so that protobuf-es decides, errors included).
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
@@ -18,7 +18,7 @@ describe("encodeEvaluateResponse", () => {
     for (const evaluation of EVERY_OUTCOME) {
       for (const revision of [0, 1, 127, 128, 2 ** 31, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
         const reference = toBinary(EvaluateResponseSchema, create(EvaluateResponseSchema, { ...evaluationToProto(evaluation), revision: BigInt(revision) }));
-        expect(hex(encodeEvaluateResponse(evaluation, revision).bytes)).toBe(hex(reference));
+        expect(hex(encodeEvaluateResponse(evaluation, revision))).toBe(hex(reference));
       }
     }
   });
@@ -53,9 +53,48 @@ describe("decodeEvaluateRequest", () => {
     for (const [name, bytes] of cases) {
       expect({ name, decoded: decodeEvaluateRequest(Uint8Array.from(bytes)) }).toEqual({ name, decoded: undefined });
     }
-    // Through decodeRequest, the refusal is protobuf-es's own.
-    expect(() => decodeRequest(EvaluateRequestSchema, Uint8Array.from([0x0a, 0x05, 0x61]))).toThrow(/request is not a valid flagwire.v1.EvaluateRequest message/);
+    // Through the gRPC port's Evaluate codec, the refusal is protobuf-es's own.
+    expect(() => FLAG_GRPC_CODECS.evaluate.decode(Uint8Array.from([0x0a, 0x05, 0x61]))).toThrow(
+      /request is not a valid flagwire.v1.EvaluateRequest message/,
+    );
+    expect(FLAG_GRPC_CODECS.evaluate.decode(Uint8Array.from([0x0a, 0x02, 0xc3, 0xa9])).feature).toBe("é");
     // A repeated field: the last one wins, as in protobuf.
     expect(decodeEvaluateRequest(Uint8Array.from([0x0a, 0x01, 0x61, 0x0a, 0x01, 0x62]))?.feature).toBe("b");
+  });
+});
+
+/** What protobuf-es writes for the same response: the reference the hand-written encoder must match byte for byte. */
+function reference(features: string[], evaluations: Evaluation[], revision: number): Uint8Array {
+  return toBinary(
+    EvaluateAllResponseSchema,
+    create(EvaluateAllResponseSchema, {
+      evaluations: features.map((feature, i) => ({ feature, ...evaluationToProto(evaluations[i] as Evaluation) })),
+      revision: BigInt(revision),
+    }),
+  );
+}
+
+const OUTCOMES = EVERY_OUTCOME;
+
+describe("encodeEvaluateAllResponse", () => {
+  it.each([0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER])("writes revision %i as protobuf-es does", (revision) => {
+    const bytes = encodeEvaluateAllResponse(["a"], [OUTCOMES[0] as Evaluation], revision);
+    expect(Buffer.from(bytes).equals(Buffer.from(reference(["a"], [OUTCOMES[0] as Evaluation], revision)))).toBe(true);
+  });
+
+  it("writes the same bytes as protobuf-es for random responses", () => {
+    const next = seededRandom(42);
+    for (let run = 0; run < 200; run++) {
+      const count = Math.floor(next() * 60);
+      const features = Array.from({ length: count }, (_, i) => `f${i}-${"x".repeat(Math.floor(next() * 200))}`);
+      const evaluations = features.map(() => OUTCOMES[Math.floor(next() * OUTCOMES.length)] as Evaluation);
+      const revision = Math.floor(next() * 2 ** 40);
+      const bytes = encodeEvaluateAllResponse(features, evaluations, revision);
+      expect(Buffer.from(bytes).toString("hex")).toBe(Buffer.from(reference(features, evaluations, revision)).toString("hex"));
+      // And it reads back to what was meant.
+      const decoded = fromBinary(EvaluateAllResponseSchema, bytes);
+      expect(decoded.evaluations.map((e) => e.feature)).toEqual(features);
+      expect(decoded.revision).toBe(BigInt(revision));
+    }
   });
 });

@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ROLES, type Role } from "../domain/api-token.js";
-import { DomainError } from "../domain/domain-error.js";
-import type { TokenRegistry } from "../engine/token-registry.js";
-import type { StoredToken } from "../store/token-store.js";
-import { TokenRole, TokenSchema, TokenService, type Token } from "../../gen/flagwire/v1/tokens_pb.js";
-import { callerName } from "./auth/create-call-guard.js";
+import { ROLES, type Role } from "../../domain/api-token.js";
+import { DomainError } from "../../domain/domain-error.js";
+import type { TokenRegistry } from "../../engine/token-registry.js";
+import type { StoredToken } from "../../store/token-store.js";
+import { TokenRole, TokenSchema, TokenService, type Token } from "../../../gen/flagwire/v1/tokens_pb.js";
+import { callerName } from "../auth/create-call-guard.js";
 
 /** What the token service needs from the registry. */
 export type TokenServiceRegistry = Pick<TokenRegistry, "create" | "list" | "revoke">;

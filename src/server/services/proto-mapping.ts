@@ -6,15 +6,15 @@ import {
   type ChangeKind as DomainChangeKind,
   type Rollout as DomainRollout,
   type Target as DomainTarget,
-} from "../domain/change.js";
-import { DomainError } from "../domain/domain-error.js";
-import type { SnapshotChunk as DomainSnapshotChunk } from "../domain/snapshot.js";
-import type { Heartbeat as DomainHeartbeat } from "../engine/change-hub.js";
-import type { FeatureValue } from "../engine/evaluation-watch.js";
-import type { Evaluation, Reason } from "../domain/evaluate.js";
-import type { CustomerRecord, FeatureRecord, SegmentRecord, UserRecord } from "../domain/flag-state.js";
-import { compareKeys } from "../domain/sorted-index.js";
-import type { CustomerFeatureFilter as DomainFilter } from "../engine/flag-queries.js";
+} from "../../domain/change.js";
+import { DomainError } from "../../domain/domain-error.js";
+import type { SnapshotChunk as DomainSnapshotChunk } from "../../domain/snapshot.js";
+import type { Heartbeat as DomainHeartbeat } from "../../engine/change-hub.js";
+import type { FeatureValue } from "../../engine/evaluation-watch.js";
+import type { Evaluation, Reason } from "../../domain/evaluate.js";
+import type { CustomerRecord, FeatureRecord, SegmentRecord, UserRecord } from "../../domain/flag-state.js";
+import { compareKeys } from "../../domain/sorted-index.js";
+import type { CustomerFeatureFilter as DomainFilter } from "../../engine/flag-queries.js";
 import {
   ChangeKind,
   ChangeSchema,
@@ -43,7 +43,7 @@ import {
   type Segment,
   type Target,
   type User,
-} from "../../gen/flagwire/v1/flags_pb.js";
+} from "../../../gen/flagwire/v1/flags_pb.js";
 
 // Proto <-> domain conversions for the service: pure data mapping, no rules.
 

@@ -1,23 +1,21 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { DomainError } from "../domain/domain-error.js";
-import type { Evaluation } from "../domain/evaluate.js";
-import { callerName } from "./auth/create-call-guard.js";
-import { encodeEvaluateAllResponse, encodeEvaluateResponse } from "./encoded-message.js";
-import { mapStream } from "./stream-passthrough.js";
-import { WATCH_TRANSPORT } from "./watch-transport.js";
-import { acceptsEncoded } from "./grpc/grpc-handler-context.js";
-import { quote } from "../domain/identifiers.js";
-import { toPageRequest } from "../domain/pagination.js";
+import { DomainError } from "../../domain/domain-error.js";
+import type { Evaluation } from "../../domain/evaluate.js";
+import { callerName } from "../auth/create-call-guard.js";
+import { broadcastMessage } from "../broadcast-encoder.js";
+import { mapStream } from "../stream-passthrough.js";
+import { WATCH_TRANSPORT } from "../watch-transport.js";
+import { createEvaluateHandlers } from "./evaluate-handlers.js";
+import { quote } from "../../domain/identifiers.js";
+import { toPageRequest } from "../../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
-import type { Heartbeat } from "../engine/change-hub.js";
-import type { FlagEngine, WatchEvent } from "../engine/flag-engine.js";
+import type { FlagEngine, WatchEvent } from "../../engine/flag-engine.js";
 import {
   FeatureFlagService,
   WatchChangesResponseSchema,
   WatchEvaluationResponseSchema,
-  type Heartbeat as ProtoHeartbeat,
   type WatchChangesResponse,
-} from "../../gen/flagwire/v1/flags_pb.js";
+} from "../../../gen/flagwire/v1/flags_pb.js";
 import {
   changeToProto,
   customerToProto,
@@ -99,28 +97,11 @@ function revisionFromProto(revision: bigint): number {
   return Number(revision);
 }
 
-// Every watcher receives the same event object from the hub: map each one once, so the transport can
-// also encode it once and write the same bytes to every stream.
-const watchResponses = new WeakMap<WatchEvent, WatchChangesResponse>();
-const heartbeats = new WeakMap<Heartbeat, ProtoHeartbeat>();
-
+/** A watch event as its response: changes and heartbeats reach every watcher, so they are built and encoded once. */
 function watchResponse(event: WatchEvent): WatchChangesResponse {
   if (event.type === "snapshot") return create(WatchChangesResponseSchema, { snapshot: snapshotChunkToProto(event.chunk) });
-  let response = watchResponses.get(event);
-  if (!response) {
-    response =
-      event.type === "change"
-        ? create(WatchChangesResponseSchema, { change: changeToProto(event.change) })
-        : create(WatchChangesResponseSchema, { heartbeat: sharedHeartbeat(event) });
-    watchResponses.set(event, response);
-  }
-  return response;
-}
-
-function sharedHeartbeat(event: Heartbeat): ProtoHeartbeat {
-  let heartbeat = heartbeats.get(event);
-  if (!heartbeat) heartbeats.set(event, (heartbeat = heartbeatToProto(event)));
-  return heartbeat;
+  if (event.type === "change") return broadcastMessage(WatchChangesResponseSchema, event, () => ({ change: changeToProto(event.change) }));
+  return broadcastMessage(WatchChangesResponseSchema, event, () => ({ heartbeat: heartbeatToProto(event) }));
 }
 
 /**
@@ -128,6 +109,7 @@ function sharedHeartbeat(event: Heartbeat): ProtoHeartbeat {
  * protobuf and the engine; every rule lives in the domain.
  */
 export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof FeatureFlagService> {
+  const evaluations = createEvaluateHandlers(engine);
   return {
     async createFeature(req, ctx) {
       const { revision, view } = await engine.submit(
@@ -200,11 +182,10 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         await engine.submit({ kind: "override.cleared", feature: req.feature, target: targetFromProto(req.target) }, actorOf(ctx)),
       );
     },
-    evaluate(req, ctx) {
-      const result = engine.evaluate(req.feature, { customerId: req.customerId, userId: req.userId });
-      if (acceptsEncoded(ctx)) return encodeEvaluateResponse(result, engine.revision) as never;
-      const { enabled, reason, segment } = evaluationToProto(result);
-      return { enabled, reason, segment, revision: revisionToProto(engine.revision) };
+    evaluate(req) {
+      const { evaluation, revision } = evaluations.evaluate(req);
+      const { enabled, reason, segment } = evaluationToProto(evaluation);
+      return { enabled, reason, segment, revision: revisionToProto(revision) };
     },
     listCustomersWithFeature(req) {
       const filter = filterFromProto(req.filter);
@@ -262,16 +243,14 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     async clearSegmentRule(req, ctx) {
       return written(await engine.submit({ kind: "segment_rule.cleared", feature: req.feature, segment: req.segment }, actorOf(ctx)));
     },
-    evaluateAll(req, ctx) {
-      const all = engine.evaluateAll({ customerId: req.customerId, userId: req.userId });
-      // On the gRPC port, straight to bytes: building a thousand messages cost fifty times more than evaluating.
-      if (acceptsEncoded(ctx)) return encodeEvaluateAllResponse(all.features, all.evaluations, all.revision) as never;
-      const evaluations = new Array<{ feature: string; enabled: boolean; reason: number; segment: string }>(all.features.length);
-      for (let i = 0; i < evaluations.length; i++) {
+    evaluateAll(req) {
+      const all = evaluations.evaluateAll(req);
+      const out = new Array<{ feature: string; enabled: boolean; reason: number; segment: string }>(all.features.length);
+      for (let i = 0; i < out.length; i++) {
         const { enabled, reason, segment } = evaluationToProto(all.evaluations[i] as Evaluation);
-        evaluations[i] = { feature: all.features[i] as string, enabled, reason, segment };
+        out[i] = { feature: all.features[i] as string, enabled, reason, segment };
       }
-      return { evaluations, revision: revisionToProto(all.revision) };
+      return { evaluations: out, revision: revisionToProto(all.revision) };
     },
     evaluateBatch(req) {
       // The contexts are used as they are: EvaluationContext messages have the domain context's two fields.
@@ -300,7 +279,7 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const context = { customerId: req.customerId, userId: req.userId };
       for await (const event of engine.watchEvaluation(req.features, context, ctx.signal, ctx.values.get(WATCH_TRANSPORT))) {
         yield event.type === "heartbeat"
-          ? create(WatchEvaluationResponseSchema, { heartbeat: sharedHeartbeat(event) })
+          ? broadcastMessage(WatchEvaluationResponseSchema, event, () => ({ heartbeat: heartbeatToProto(event) }))
           : { evaluations: event.values.map(featureValueToProto), revision: revisionToProto(event.revision) };
       }
     },

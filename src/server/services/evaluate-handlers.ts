@@ -1,0 +1,43 @@
+import type { Evaluation } from "../../domain/evaluate.js";
+import type { FlagEngine } from "../../engine/flag-engine.js";
+import type { EvaluateAllRequest, EvaluateRequest } from "../../../gen/flagwire/v1/flags_pb.js";
+
+/** What the evaluate handlers need from the engine. */
+export type EvaluateEngine = Pick<FlagEngine, "revision" | "evaluate" | "evaluateAll">;
+
+/** An Evaluate answer as domain values: the evaluation, and the revision it holds at. */
+export interface EvaluationAt {
+  evaluation: Evaluation;
+  revision: number;
+}
+
+/** An EvaluateAll answer as domain values: `features[i]` evaluated to `evaluations[i]`, at `revision`. */
+export interface EvaluationsAt {
+  features: readonly string[];
+  evaluations: readonly Evaluation[];
+  revision: number;
+}
+
+// A type, not an interface: the gRPC adapter takes it as a record of handlers, which an interface is not.
+/**
+ * Evaluate and EvaluateAll up to domain values. FeatureFlagService maps these to messages (both listeners); the
+ * gRPC listener serves them as they are and writes their bytes by hand (grpc/create-flag-grpc-service.ts), since building
+ * messages there cost more than evaluating.
+ */
+export type EvaluateHandlers = {
+  evaluate(request: EvaluateRequest): EvaluationAt;
+  evaluateAll(request: EvaluateAllRequest): EvaluationsAt;
+};
+
+/** The evaluate handlers over `engine`: one place that reads a request's context, for both forms of the answer. */
+export function createEvaluateHandlers(engine: EvaluateEngine): EvaluateHandlers {
+  return {
+    evaluate(request) {
+      const evaluation = engine.evaluate(request.feature, { customerId: request.customerId, userId: request.userId });
+      return { evaluation, revision: engine.revision };
+    },
+    evaluateAll(request) {
+      return engine.evaluateAll({ customerId: request.customerId, userId: request.userId });
+    },
+  };
+}
