@@ -26,8 +26,13 @@ export function watchDataVersion(version: () => number, latest: () => number, in
       const entry = { listener, onError };
       listeners.add(entry);
       if (!timer) {
-        // The version as of now: what the subscriber already read counts as seen.
-        seen = version();
+        // The version as of now: what the subscriber already read counts as seen. Unknown when the look fails:
+        // then the first tick reports, which costs a reader one empty read at most.
+        try {
+          seen = version();
+        } catch {
+          seen = undefined;
+        }
         timer = setInterval(tick, intervalMs);
         timer.unref();
       }
