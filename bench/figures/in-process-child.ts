@@ -36,9 +36,9 @@ const server = await startServer({
   logger: pino({ level: "silent" }),
 });
 const engine = server.engine;
-engine.mutate({ kind: "feature.created", feature: FEATURE, enabled: false, description: "" }, null);
-for (let c = 0; c < CUSTOMERS; c++) engine.mutate({ kind: "customer.created", customerId: ids.customer(c) }, null);
-for (const id of LISTED) engine.mutate({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null);
+await engine.submit({ kind: "feature.created", feature: FEATURE, enabled: false, description: "" }, null);
+await Promise.all(Array.from({ length: CUSTOMERS }, (_, c) => engine.submit({ kind: "customer.created", customerId: ids.customer(c) }, null)));
+await Promise.all(LISTED.map((id) => engine.submit({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null)));
 
 const cache = createFlagCache(createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
 await cache.ready;

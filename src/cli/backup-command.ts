@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { backupDatabase } from "../store/sqlite/backup-database.js";
+import { backupStore } from "../store/backup-store.js";
 import { SERVE_DEFAULTS } from "./serve-command.js";
 
 /** `flagwire backup FILE`: a consistent copy of the database, taken while servers keep serving it. */
@@ -10,7 +10,7 @@ export function backupCommand(): Command {
     .addOption(new Option("--db <path>", "the database to back up").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addHelpText("after", "\nExample:\n  flagwire backup /backups/flags-$(date +%F).db --db ./feature_flags.db\nRestore with `flagwire restore FILE`.")
     .action((file: string, opts: { db: string }) => {
-      const { revision } = backupDatabase(opts.db, file);
+      const { revision } = backupStore(opts.db, file);
       process.stdout.write(`backed up ${JSON.stringify(opts.db)} at revision ${revision} to ${JSON.stringify(file)}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { restoreDatabase, type AuthState } from "../store/sqlite/backup-database.js";
+import { restoreStore, type AuthState } from "../store/backup-store.js";
 import { SERVE_DEFAULTS } from "./serve-command.js";
 
 /** `flagwire restore FILE`: puts a backup in place of the database; the server must be stopped. */
@@ -10,7 +10,7 @@ export function restoreCommand(): Command {
     .addOption(new Option("--db <path>", "the database to replace").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addHelpText("after", "\nExample:\n  flagwire restore /backups/flags-2024-05-01.db --db ./feature_flags.db")
     .action((file: string, opts: { db: string }) => {
-      const { revision, previous, auth, previousAuth } = restoreDatabase(file, opts.db);
+      const { revision, previous, auth, previousAuth } = restoreStore(file, opts.db);
       const kept = previous ? `; the replaced database is kept as ${JSON.stringify(previous)}` : "";
       process.stdout.write(`restored ${JSON.stringify(opts.db)} from ${JSON.stringify(file)} at revision ${revision}${kept}\n`);
       process.stdout.write(`${describeAuth(auth, opts.db)}\n`);

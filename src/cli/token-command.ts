@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { ROLES } from "../domain/api-token.js";
 import { createTokenRegistry, type TokenRegistry } from "../engine/token-registry.js";
-import { openSqliteTokenStore } from "../store/sqlite/sqlite-token-store.js";
+import { openTokenStore } from "../store/open-store.js";
 import type { StoredToken } from "../store/token-store.js";
 
 /** Who the tokens table records as creator or revoker for commands run on the database file. */
@@ -10,14 +10,17 @@ const CLI_ACTOR = "cli";
 const dbOption = () => new Option("--db <path>", "SQLite database file (created if missing)").env("FLAGWIRE_DB").default("./feature_flags.db");
 
 /** Runs `fn` on the tokens of a database file, directly: no server needed (and none is bypassed: it is the file). */
-function withTokens<T>(db: string, fn: (registry: TokenRegistry) => T): T {
-  const store = openSqliteTokenStore({ path: db });
-  const registry = createTokenRegistry({ store });
+async function withTokens<T>(db: string, fn: (registry: TokenRegistry) => T | Promise<T>): Promise<T> {
+  const store = await openTokenStore(db);
   try {
-    return fn(registry);
+    const registry = await createTokenRegistry({ store });
+    try {
+      return await fn(registry);
+    } finally {
+      await registry.close();
+    }
   } finally {
-    registry.close();
-    store.close();
+    await store.close();
   }
 }
 
@@ -43,8 +46,8 @@ export function tokenCommand(): Command {
     .addOption(new Option("--role <role>", "what the token may do").choices(ROLES).makeOptionMandatory())
     .requiredOption("--name <name>", "1-64 letters, digits, '.', '_' or '-'; the actor of the changes made with it")
     .addHelpText("after", "\nExample:\n  flagwire token create --db ./feature_flags.db --role admin --name ops")
-    .action((opts: { db: string; role: string; name: string }) => {
-      const { secret } = withTokens(opts.db, (registry) => registry.create(opts.name, opts.role, CLI_ACTOR));
+    .action(async (opts: { db: string; role: string; name: string }) => {
+      const { secret } = await withTokens(opts.db, (registry) => registry.create(opts.name, opts.role, CLI_ACTOR));
       process.stdout.write(`${secret}\n`);
       process.stderr.write(
         `created ${opts.role} token ${JSON.stringify(opts.name)}: send it as "authorization: Bearer <token>"; it is shown only this once\n`,
@@ -54,8 +57,8 @@ export function tokenCommand(): Command {
     .command("list")
     .description("list tokens (never their secrets)")
     .addOption(dbOption())
-    .action((opts: { db: string }) => {
-      const tokens = withTokens(opts.db, (registry) => registry.list());
+    .action(async (opts: { db: string }) => {
+      const tokens = await withTokens(opts.db, (registry) => registry.list());
       process.stdout.write(tokens.map((t) => `${describe(t)}\n`).join(""));
     });
   token
@@ -63,8 +66,8 @@ export function tokenCommand(): Command {
     .description("revoke the active token with this name: its next call is refused, its streams end")
     .addOption(dbOption())
     .requiredOption("--name <name>", "the token's name")
-    .action((opts: { db: string; name: string }) => {
-      const revoked = withTokens(opts.db, (registry) => registry.revoke(opts.name, CLI_ACTOR));
+    .action(async (opts: { db: string; name: string }) => {
+      const revoked = await withTokens(opts.db, (registry) => registry.revoke(opts.name, CLI_ACTOR));
       process.stderr.write(`revoked token ${JSON.stringify(revoked.name)}\n`);
     });
   return token;

@@ -174,3 +174,17 @@ function records<T>(page: Page<string>, byKey: Map<string, T>): Page<T> {
   return { items: page.items.map((key) => byKey.get(key) as T), nextPageToken: page.nextPageToken };
 }
 
+
+/** A query of {@link flagQueries} with its state argument bound. */
+type Bound<Query> = Query extends (state: FlagState, ...args: infer Args) => infer Result ? (...args: Args) => Result : never;
+
+/** The read queries as the engine offers them: every one of {@link flagQueries}, over the engine's own state. */
+export type FlagQueries = { readonly [Name in keyof typeof flagQueries]: Bound<(typeof flagQueries)[Name]> };
+
+/** Binds every query to `state`, so that callers need not pass it around (and the names stay listed once). */
+export function bindQueries(state: FlagState): FlagQueries {
+  const bound: Record<string, unknown> = {};
+  // `bind` rather than a rest-argument wrapper: the Evaluate hot path gets no arguments array.
+  for (const [name, query] of Object.entries(flagQueries)) bound[name] = (query as (...args: unknown[]) => unknown).bind(null, state);
+  return bound as FlagQueries;
+}

@@ -3,7 +3,7 @@ import { setMaxListeners } from "node:events";
 import { checkRole, checkSecret, checkTokenName, hashSecret, TOKEN_PREFIX, type Role } from "../domain/api-token.js";
 import { DomainError } from "../domain/domain-error.js";
 import { quote } from "../domain/identifiers.js";
-import type { StoredToken, TokenStore } from "../store/token-store.js";
+import type { StoredToken, TokenStore, TokenTable } from "../store/token-store.js";
 
 /** The outcome of presenting a secret. */
 export type Authentication =
@@ -36,7 +36,7 @@ export const BOOTSTRAP_TOKEN_NAME = "bootstrap";
  * (checked on every call, so a revocation anywhere refuses the token's next call), plus last-use times that are
  * written in batches rather than once per call.
  */
-export function createTokenRegistry(options: TokenRegistryOptions) {
+export async function createTokenRegistry(options: TokenRegistryOptions) {
   const { store } = options;
   const clock = options.clock ?? Date.now;
   let byHash = new Map<string, StoredToken>();
@@ -57,34 +57,37 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
   // One per token that has open streams; aborted when the token is revoked.
   const revocations = new Map<string, AbortController>();
 
-  const reload = (): void => {
-    const next = new Map(store.listTokens().map((token) => [token.hash, token]));
+  const adopt = (table: TokenTable): void => {
+    const next = new Map(table.tokens.map((token) => [token.hash, token]));
     for (const [hash, controller] of revocations) {
       const token = next.get(hash);
       if (token?.revokedAt !== null && !controller.signal.aborted) controller.abort(revokedError(token?.name));
     }
     byHash = next;
     // Sticky in memory too: nothing done to the file while this server runs switches its authentication off.
-    marked ||= next.size > 0 || store.authMarked();
+    marked ||= next.size > 0 || table.marked;
   };
+  const reload = async (): Promise<void> => adopt(await store.readTokens());
+  // Synchronous: asked on every authenticated call, so that a revocation anywhere refuses the token's next call.
   const refresh = (): void => {
-    if (store.changedElsewhere()) reload();
+    const changed = store.changedTokens();
+    if (changed) adopt(changed);
   };
-  reload();
+  await reload();
 
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (pendingUse.size === 0) return;
     const uses = new Map(pendingUse);
     pendingUse.clear();
     try {
-      store.recordUse(uses);
+      await store.recordUse(uses);
     } catch {
       // A busy or failing disk must not fail calls: the times are advisory and the next flush retries.
       for (const [hash, at] of uses) if (!pendingUse.has(hash)) pendingUse.set(hash, at);
     }
   };
   const poll = setInterval(refresh, options.pollIntervalMs ?? 50);
-  const flusher = setInterval(flush, options.flushIntervalMs ?? 5000);
+  const flusher = setInterval(() => void flush(), options.flushIntervalMs ?? 5000);
   poll.unref();
   flusher.unref();
 
@@ -93,10 +96,10 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
     return used === undefined || (token.lastUsedAt ?? 0) >= used ? token : { ...token, lastUsedAt: used };
   };
 
-  const insert = (name: string, role: Role, createdBy: string, secret: string): StoredToken => {
+  const insert = async (name: string, role: Role, createdBy: string, secret: string): Promise<StoredToken> => {
     const token = { hash: hashSecret(secret), name: checkTokenName(name), role, createdAt: clock(), createdBy };
-    store.insertToken(token);
-    reload();
+    await store.insertToken(token);
+    await reload();
     return byHash.get(token.hash) as StoredToken;
   };
 
@@ -154,9 +157,9 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
     },
 
     /** Creates a token with a fresh secret, returned only here. */
-    create(name: string, role: string, createdBy: string): { token: StoredToken; secret: string } {
+    async create(name: string, role: string, createdBy: string): Promise<{ token: StoredToken; secret: string }> {
       const secret = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-      return { token: insert(name, checkRole(role), createdBy, secret), secret };
+      return { token: await insert(name, checkRole(role), createdBy, secret), secret };
     },
 
     /**
@@ -164,14 +167,14 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
      * the first time, and does nothing afterwards, also when several servers start at once. A revoked one stays
      * revoked.
      */
-    ensureBootstrap(secret: string): { created: boolean; token: StoredToken } {
+    async ensureBootstrap(secret: string): Promise<{ created: boolean; token: StoredToken }> {
       const hash = hashSecret(checkSecret(secret, "FLAGWIRE_BOOTSTRAP_TOKEN"));
       const existing = byHash.get(hash);
       if (existing) return { created: false, token: existing };
       try {
-        return { created: true, token: insert(BOOTSTRAP_TOKEN_NAME, "admin", "bootstrap", secret) };
+        return { created: true, token: await insert(BOOTSTRAP_TOKEN_NAME, "admin", "bootstrap", secret) };
       } catch (err) {
-        reload();
+        await reload();
         const raced = byHash.get(hash);
         if (raced) return { created: false, token: raced };
         if (err instanceof DomainError && err.code === "ALREADY_EXISTS") {
@@ -192,24 +195,24 @@ export function createTokenRegistry(options: TokenRegistryOptions) {
     },
 
     /** Revokes the active token `name`; NOT_FOUND when there is none. */
-    revoke(name: string, revokedBy: string): StoredToken {
-      const token = store.revokeToken(checkTokenName(name), clock(), revokedBy);
+    async revoke(name: string, revokedBy: string): Promise<StoredToken> {
+      const token = await store.revokeToken(checkTokenName(name), clock(), revokedBy);
       if (!token) throw new DomainError("NOT_FOUND", `no active token is named ${quote(name)}`);
-      reload();
+      await reload();
       return withPendingUse(token);
     },
 
     /** Writes pending last-use times and stops polling; the store is closed by its owner. */
-    close(): void {
+    async close(): Promise<void> {
       clearInterval(poll);
       clearInterval(flusher);
-      flush();
+      await flush();
     },
   };
 }
 
 /** The token registry as its consumers see it. */
-export type TokenRegistry = ReturnType<typeof createTokenRegistry>;
+export type TokenRegistry = Awaited<ReturnType<typeof createTokenRegistry>>;
 
 /** What a revoked token's calls and streams end with. */
 export function revokedError(name: string | undefined): DomainError {

@@ -1,6 +1,5 @@
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { existsSync } from "node:fs";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import descriptors from "../../gen/descriptors.json" with { type: "json" };
@@ -15,8 +14,7 @@ import {
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
 import type { RetentionPolicy } from "../store/flag-store.js";
 import { createTokenRegistry, type TokenRegistry } from "../engine/token-registry.js";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
-import { openSqliteTokenStore } from "../store/sqlite/sqlite-token-store.js";
+import { openStore, storeExists } from "../store/open-store.js";
 import { createCallGuard } from "./auth/create-call-guard.js";
 import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./services/flag-service.js";
@@ -30,7 +28,6 @@ import { listenHttp } from "./http/listen-http.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
-import { checkDatabasePath } from "../store/sqlite/open-database.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { createStreamLimit } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
@@ -40,7 +37,7 @@ import { createTokenService } from "./services/token-service.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
-  /** SQLite database file, created on first start. */
+  /** The database: a SQLite file (a path or `sqlite:` URL), created on first start; see `openStore`. */
   dbPath: string;
   /** Native gRPC listener, `host:port`. */
   grpcListen: string;
@@ -105,7 +102,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Refuse a malformed address, a port already taken or a throwaway database before creating the database file.
   const grpcAddress = formatAddress(parseAddress(options.grpcListen));
   const httpAddress = formatAddress(parseAddress(options.httpListen));
-  checkDatabasePath(options.dbPath);
+  // Throws for a URL no backend takes, or a path SQLite would keep in memory.
+  const existed = storeExists(options.dbPath);
   await checkAddressFree(grpcAddress, "--grpc-listen");
   await checkAddressFree(httpAddress, "--http-listen");
   // grpc-js logs through console by default; what it says also reaches us as an error or status.
@@ -116,34 +114,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listen = [options.grpcListen, options.httpListen];
   const insecure = options.insecure ?? false;
   // A database that does not exist holds no token: refuse before creating it.
-  if (!options.bootstrapToken && !existsSync(options.dbPath)) {
+  if (!options.bootstrapToken && !existed) {
     checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
   }
-  const store = openSqliteStore({ path: options.dbPath });
-  const engine = createFlagEngine({
-    store,
-    // The engine holds the defaults (10,000 queued messages or 1 MiB per watcher, 256 MiB for all, a heartbeat
-    // every 15 s, all changes kept).
-    hub: { maxQueue: options.watchQueueLimit, maxBytes: options.watchByteLimit, maxTotalBytes: options.watchTotalByteLimit },
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-    retention: options.retention,
-    onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
-  });
-  const tokenStore = openSqliteTokenStore({ path: options.dbPath });
-  const tokens = createTokenRegistry({ store: tokenStore });
-  const closeStorage = () => {
-    tokens.close();
-    tokenStore.close();
-    engine.close();
+  const storage = await openStore(options.dbPath);
+  let engine: FlagEngine;
+  try {
+    engine = await createFlagEngine({
+      store: storage.flags,
+      // The engine holds the defaults (10,000 queued messages or 1 MiB per watcher, 256 MiB for all, a heartbeat
+      // every 15 s, all changes kept).
+      hub: { maxQueue: options.watchQueueLimit, maxBytes: options.watchByteLimit, maxTotalBytes: options.watchTotalByteLimit },
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      retention: options.retention,
+      onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
+    });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  let tokens: TokenRegistry;
+  try {
+    tokens = await createTokenRegistry({ store: storage.tokens });
+  } catch (err) {
+    await engine.close();
+    await storage.tokens.close();
+    throw err;
+  }
+  const closeStorage = async () => {
+    await tokens.close();
+    // The engine closes the flag store; the token store is closed here.
+    await engine.close();
+    await storage.tokens.close();
   };
   try {
     if (options.bootstrapToken) {
-      const { created } = tokens.ensureBootstrap(options.bootstrapToken);
+      const { created } = await tokens.ensureBootstrap(options.bootstrapToken);
       if (created) logger.info({ token: "bootstrap", role: "admin" }, "created the admin token of FLAGWIRE_BOOTSTRAP_TOKEN");
     }
     checkListenPolicy({ addresses: listen, authEnabled: tokens.authEnabled, insecure, dbPath: options.dbPath });
   } catch (err) {
-    closeStorage();
+    await closeStorage();
     throw err;
   }
   logAuthState(logger, tokens, insecure, options.dbPath);
@@ -217,7 +228,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (err) {
     await grpc?.close(0);
-    closeStorage();
+    await closeStorage();
     throw err;
   }
   health.setStatus("", HealthCheckResponse_ServingStatus.SERVING);
@@ -240,7 +251,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         engine.endWatches();
         shutdown.abort(new Error("server shutting down"));
         await stopped;
-        closeStorage();
+        await closeStorage();
       })();
       return closing;
     },

@@ -27,10 +27,10 @@ export function picture(state: FlagState) {
 }
 
 /** Every change of a store's log, from revision 0. */
-export function wholeLog(store: FlagReader): Change[] {
+export async function wholeLog(store: FlagReader): Promise<Change[]> {
   const changes: Change[] = [];
   for (;;) {
-    const batch = store.readChanges(changes.at(-1)?.revision ?? 0, 10_000);
+    const batch = await store.readChanges(changes.at(-1)?.revision ?? 0, 10_000);
     changes.push(...batch);
     if (batch.length < 10_000) return changes;
   }

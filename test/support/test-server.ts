@@ -10,7 +10,7 @@ import {
   type TokenClient,
 } from "../../src/client/create-flag-client.js";
 import type { ChangeData } from "../../src/domain/change.js";
-import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/start-server.js";
 
 /** A real server on loopback ports with a temp database file, plus clients for it. */
@@ -37,11 +37,11 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, se
   const dir = mkdtempSync(join(tmpdir(), "flagwire-test-"));
   const dbPath = join(dir, "flags.db");
   if (seed.length > 0) {
-    const store = openSqliteStore({ path: dbPath });
-    store.write((writer) => {
+    const store = await openStore(dbPath);
+    await store.flags.write(0, (_missed, writer) => {
       for (const data of seed) writer.append(data, null, Date.now());
     });
-    store.close();
+    await store.close();
   }
   const logger = pino({ level: process.env.FLAGWIRE_TEST_LOG ?? "silent" });
   const options: ServerOptions = {

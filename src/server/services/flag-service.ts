@@ -10,6 +10,8 @@ import { quote } from "../../domain/identifiers.js";
 import { toPageRequest } from "../../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
 import type { FlagEngine, WatchEvent } from "../../engine/flag-engine.js";
+import type { FlagQueries } from "../../engine/flag-queries.js";
+import { copyFeature, copySegment } from "../../engine/record-copies.js";
 import {
   FeatureFlagService,
   WatchChangesResponseSchema,
@@ -32,29 +34,8 @@ import {
   userToProto,
 } from "./proto-mapping.js";
 
-/** What the service needs from the engine. */
-export type FlagServiceEngine = Pick<
-  FlagEngine,
-  | "revision"
-  | "submit"
-  | "getFeature"
-  | "getCustomer"
-  | "getUser"
-  | "evaluate"
-  | "listFeatures"
-  | "listCustomers"
-  | "listUsers"
-  | "listCustomersWithFeature"
-  | "listFeaturesForCustomer"
-  | "evaluateAll"
-  | "evaluateBatch"
-  | "getSegment"
-  | "listSegments"
-  | "listSegmentMembers"
-  | "listChanges"
-  | "watch"
-  | "watchEvaluation"
->;
+/** What the service needs from the engine: its read queries, and writes, the change log and watches. */
+export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "submit" | "listChanges" | "watch" | "watchEvaluation">;
 
 /** The request header that names who made a change; recorded in the change log. */
 export const ACTOR_HEADER = "x-flagwire-actor";
@@ -115,9 +96,9 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const { revision, view } = await engine.submit(
         { kind: "feature.created", feature: req.name, enabled: req.enabled, description: req.description },
         actorOf(ctx),
-        () => featureToProto(engine.getFeature(req.name)),
+        () => copyFeature(engine.getFeature(req.name)),
       );
-      return { feature: view, revision: revisionToProto(revision) };
+      return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     getFeature(req) {
       return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(engine.revision) };
@@ -128,24 +109,24 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     },
     async renameFeature(req, ctx) {
       const { revision, view } = await engine.submit({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx), () =>
-        featureToProto(engine.getFeature(req.newName)),
+        copyFeature(engine.getFeature(req.newName)),
       );
-      return { feature: view, revision: revisionToProto(revision) };
+      return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     async deleteFeature(req, ctx) {
       return written(await engine.submit({ kind: "feature.deleted", feature: req.name }, actorOf(ctx)));
     },
     async setFeatureEnabled(req, ctx) {
       const { revision, view } = await engine.submit({ kind: "feature.enabled_set", feature: req.name, enabled: req.enabled }, actorOf(ctx), () =>
-        featureToProto(engine.getFeature(req.name)),
+        copyFeature(engine.getFeature(req.name)),
       );
-      return { feature: view, revision: revisionToProto(revision) };
+      return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     async createCustomer(req, ctx) {
       const { revision, view } = await engine.submit({ kind: "customer.created", customerId: req.id }, actorOf(ctx), () =>
-        customerToProto(engine.getCustomer(req.id)),
+        engine.getCustomer(req.id),
       );
-      return { customer: view, revision: revisionToProto(revision) };
+      return { customer: customerToProto(view), revision: revisionToProto(revision) };
     },
     async deleteCustomer(req, ctx) {
       return written(await engine.submit({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
@@ -158,9 +139,9 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       const { revision, view } = await engine.submit(
         { kind: "user.created", userId: req.id, customerId: req.customerId === "" ? null : req.customerId },
         actorOf(ctx),
-        () => userToProto(engine.getUser(req.id)),
+        () => engine.getUser(req.id),
       );
-      return { user: view, revision: revisionToProto(revision) };
+      return { user: userToProto(view), revision: revisionToProto(revision) };
     },
     async deleteUser(req, ctx) {
       return written(await engine.submit({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
@@ -198,16 +179,16 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     },
     async setRollout(req, ctx) {
       const rollout = rolloutFromProto(req.rollout);
-      const { revision, view } = await engine.submit({ kind: "rollout.set", feature: req.feature, rollout }, actorOf(ctx), () => featureToProto(engine.getFeature(req.feature)));
-      return { feature: view, revision: revisionToProto(revision) };
+      const { revision, view } = await engine.submit({ kind: "rollout.set", feature: req.feature, rollout }, actorOf(ctx), () => copyFeature(engine.getFeature(req.feature)));
+      return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     async clearRollout(req, ctx) {
-      const { revision, view } = await engine.submit({ kind: "rollout.cleared", feature: req.feature }, actorOf(ctx), () => featureToProto(engine.getFeature(req.feature)));
-      return { feature: view, revision: revisionToProto(revision) };
+      const { revision, view } = await engine.submit({ kind: "rollout.cleared", feature: req.feature }, actorOf(ctx), () => copyFeature(engine.getFeature(req.feature)));
+      return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     async createSegment(req, ctx) {
-      const { revision, view } = await engine.submit({ kind: "segment.created", segment: req.name }, actorOf(ctx), () => segmentToProto(engine.getSegment(req.name)));
-      return { segment: view, revision: revisionToProto(revision) };
+      const { revision, view } = await engine.submit({ kind: "segment.created", segment: req.name }, actorOf(ctx), () => copySegment(engine.getSegment(req.name)));
+      return { segment: segmentToProto(view), revision: revisionToProto(revision) };
     },
     getSegment(req) {
       return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(engine.revision) };
@@ -217,8 +198,8 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return { segments: page.items.map(segmentToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async renameSegment(req, ctx) {
-      const { revision, view } = await engine.submit({ kind: "segment.renamed", segment: req.name, newName: req.newName }, actorOf(ctx), () => segmentToProto(engine.getSegment(req.newName)));
-      return { segment: view, revision: revisionToProto(revision) };
+      const { revision, view } = await engine.submit({ kind: "segment.renamed", segment: req.name, newName: req.newName }, actorOf(ctx), () => copySegment(engine.getSegment(req.newName)));
+      return { segment: segmentToProto(view), revision: revisionToProto(revision) };
     },
     async deleteSegment(req, ctx) {
       return written(await engine.submit({ kind: "segment.deleted", segment: req.name }, actorOf(ctx)));
@@ -259,10 +240,10 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       for (let i = 0; i < results.length; i++) out[i] = evaluationToProto(results[i] as Evaluation);
       return { results: out, revision: revisionToProto(engine.revision) };
     },
-    listChanges(req) {
+    async listChanges(req) {
       const since = revisionFromProto(req.sinceRevision);
       const revision = revisionToProto(engine.revision);
-      const page = engine.listChanges(since, toPageRequest("changes", req.pageSize, req.pageToken));
+      const page = await engine.listChanges(since, toPageRequest("changes", req.pageSize, req.pageToken));
       return {
         changes: page.items.map(changeToProto),
         nextPageToken: page.nextPageToken,

@@ -45,15 +45,15 @@ export function tokenToProto(token: StoredToken): Token {
 /** The TokenService implementation (admin only, by method-roles.ts); served by both listeners. */
 export function createTokenService(registry: TokenServiceRegistry): ServiceImpl<typeof TokenService> {
   return {
-    createToken(req, ctx) {
-      const { token, secret } = registry.create(req.name, roleFromProto(req.role), callerName(ctx) ?? ANONYMOUS);
+    async createToken(req, ctx) {
+      const { token, secret } = await registry.create(req.name, roleFromProto(req.role), callerName(ctx) ?? ANONYMOUS);
       return { token: tokenToProto(token), secret };
     },
     listTokens() {
       return { tokens: registry.list().map(tokenToProto) };
     },
-    revokeToken(req, ctx) {
-      return { token: tokenToProto(registry.revoke(req.name, callerName(ctx) ?? ANONYMOUS)) };
+    async revokeToken(req, ctx) {
+      return { token: tokenToProto(await registry.revoke(req.name, callerName(ctx) ?? ANONYMOUS)) };
     },
   };
 }

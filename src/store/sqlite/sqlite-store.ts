@@ -4,12 +4,16 @@ import { FlagState, type FeatureRecord } from "../../domain/flag-state.js";
 import type { FlagStore } from "../flag-store.js";
 import { openDatabase } from "./open-database.js";
 import { applySegmentData, loadSegments, prepareSegmentStatements } from "./segment-sql.js";
+import { settle } from "./settle.js";
 import { storageError } from "./storage-error.js";
+import { watchDataVersion } from "./watch-data-version.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
-  /** Path of the database file, created on first open; `:memory:` for a throw-away database. */
+  /** Path of the database file, created on first open. */
   path: string;
+  /** How often to look whether another connection committed (`PRAGMA data_version`); default 50 ms. */
+  pollIntervalMs?: number | undefined;
 }
 
 type ChangeRow = { revision: number; at: number; actor: string | null; data: string };
@@ -19,8 +23,9 @@ type ChangeRow = { revision: number; at: number; actor: string | null; data: str
  *
  * WAL mode with `synchronous=FULL`: a commit that returned is on disk. Every change writes the data and
  * its change-log row in one transaction, so the log replays to exactly the stored state. Several
- * processes may share the file: writes are serialized by SQLite's lock, and `changedElsewhere` tells
- * when another one committed.
+ * processes may share the file: writes are serialized by SQLite's lock, and `onCommittedElsewhere` tells
+ * when another one committed. Everything runs synchronously inside better-sqlite3; the promises only carry
+ * the results.
  */
 export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
   const db = openDatabase(options.path);
@@ -101,46 +106,43 @@ export function openSqliteStore(options: SqliteStoreOptions): FlagStore {
       return appendOne(data, actor, at);
     },
   };
-  let dataVersion = reading(() => sql.dataVersion.get() as number);
+  const readAfter = (after: number): Change[] => (sql.readChanges.all(after, -1) as ChangeRow[]).map(toChange);
+  const elsewhere = watchDataVersion(() => sql.dataVersion.get() as number, () => latestRevision(sql), options.pollIntervalMs ?? 50);
 
   return {
-    write(fn) {
+    write(after, fn) {
       try {
-        // IMMEDIATE takes the write lock first, so the reads inside `fn` cannot be overtaken by another writer.
-        return db.transaction(() => fn(writer)).immediate();
+        // IMMEDIATE takes the write lock first, so the reads inside cannot be overtaken by another writer.
+        return Promise.resolve(db.transaction(() => fn(readAfter(after), writer)).immediate());
       } catch (err) {
-        throw storageError(options.path, err);
+        return Promise.reject(storageError(options.path, err));
       }
     },
-    changedElsewhere() {
-      const version = reading(() => sql.dataVersion.get() as number);
-      if (version === dataVersion) return false;
-      dataVersion = version;
-      return true;
-    },
-    loadState: () => reading(() => loadState(db, sql)),
-    readChanges(afterRevision, limit) {
-      return reading(() => (sql.readChanges.all(afterRevision, limit) as ChangeRow[]).map(toChange));
-    },
-    latestRevision: () => reading(() => latestRevision(sql)),
-    firstRetainedRevision() {
-      const first = reading(() => sql.firstRevision.get() as number | undefined);
-      return first ?? reading(() => latestRevision(sql)) + 1;
-    },
+    onCommittedElsewhere: elsewhere.subscribe,
+    loadState: () => settle(() => reading(() => loadState(db, sql))),
+    readChanges: (afterRevision, limit) =>
+      settle(() => reading(() => (sql.readChanges.all(afterRevision, limit) as ChangeRow[]).map(toChange))),
+    latestRevision: () => settle(() => reading(() => latestRevision(sql))),
+    firstRetainedRevision: () =>
+      settle(() => reading(() => (sql.firstRevision.get() as number | undefined) ?? latestRevision(sql) + 1)),
     pruneChanges(policy, now) {
-      if (policy.revisions === undefined && policy.days === undefined) return 0;
-      const latest = latestRevision(sql);
-      // Never the latest change: the log's AUTOINCREMENT sequence keeps counting, but a reader needs one row to see where it stands.
-      const throughRevision = latest - Math.max(1, policy.revisions ?? 1);
-      const before = policy.days === undefined ? Number.MAX_SAFE_INTEGER : now - policy.days * 86_400_000;
-      try {
-        return db.transaction(() => sql.pruneChanges.run(throughRevision, before).changes).immediate();
-      } catch (err) {
-        throw storageError(options.path, err);
-      }
+      return settle(() => {
+        if (policy.revisions === undefined && policy.days === undefined) return 0;
+        const latest = latestRevision(sql);
+        // Never the latest change: the log's AUTOINCREMENT sequence keeps counting, but a reader needs one row to see where it stands.
+        const throughRevision = latest - Math.max(1, policy.revisions ?? 1);
+        const before = policy.days === undefined ? Number.MAX_SAFE_INTEGER : now - policy.days * 86_400_000;
+        try {
+          return db.transaction(() => sql.pruneChanges.run(throughRevision, before).changes).immediate();
+        } catch (err) {
+          throw storageError(options.path, err);
+        }
+      });
     },
     close() {
+      elsewhere.stop();
       if (db.open) db.close();
+      return Promise.resolve();
     },
   } satisfies FlagStore;
 }

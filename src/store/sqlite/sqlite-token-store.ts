@@ -1,8 +1,8 @@
 import { DomainError } from "../../domain/domain-error.js";
 import type { Role } from "../../domain/api-token.js";
-import { quote } from "../../domain/identifiers.js";
-import type { StoredToken, TokenStore } from "../token-store.js";
+import { tokenNameTaken, tokenSecretTaken, type StoredToken, type TokenStore, type TokenTable } from "../token-store.js";
 import { openDatabase } from "./open-database.js";
+import { settle } from "./settle.js";
 
 type TokenRow = {
   hash: string;
@@ -19,7 +19,7 @@ const COLUMNS = "hash, name, role, created_at, created_by, last_used_at, revoked
 
 /**
  * Opens the tokens of a flagwire database (creating and migrating the file like the flag store does). It uses a
- * connection of its own, so that `changedElsewhere` also notices writes of the flag store in the same process:
+ * connection of its own, so that `changedTokens` also notices writes of the flag store in the same process:
  * cheap to reload, since tokens are few.
  */
 export function openSqliteTokenStore(options: { path: string }): TokenStore {
@@ -40,44 +40,52 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
   const storageError = (err: unknown) =>
     err instanceof DomainError ? err : new DomainError("UNAVAILABLE", `token storage error: ${(err as Error).message}`);
 
+  const readTable = (): TokenTable => ({ tokens: (sql.list.all() as TokenRow[]).map(fromRow), marked: sql.authMarked.get() === 1 });
+
   return {
-    listTokens: () => (sql.list.all() as TokenRow[]).map(fromRow),
+    readTokens: () => settle(readTable),
     insertToken(token) {
-      try {
-        sql.insert.run(token);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "SQLITE_CONSTRAINT_UNIQUE") {
-          throw new DomainError("ALREADY_EXISTS", `an active token is already named ${quote(token.name)}: revoke it first or pick another name`);
+      return settle(() => {
+        try {
+          sql.insert.run(token);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code === "SQLITE_CONSTRAINT_UNIQUE") {
+            throw tokenNameTaken(token.name);
+          }
+          if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+            throw tokenSecretTaken();
+          }
+          throw storageError(err);
         }
-        if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-          throw new DomainError("ALREADY_EXISTS", "a token with this secret already exists");
-        }
-        throw storageError(err);
-      }
+      });
     },
-    authMarked: () => sql.authMarked.get() === 1,
     revokeToken(name, at, by) {
-      try {
-        const row = sql.revoke.get(at, by, name) as TokenRow | undefined;
-        return row ? fromRow(row) : null;
-      } catch (err) {
-        throw storageError(err);
-      }
+      return settle(() => {
+        try {
+          const row = sql.revoke.get(at, by, name) as TokenRow | undefined;
+          return row ? fromRow(row) : null;
+        } catch (err) {
+          throw storageError(err);
+        }
+      });
     },
     recordUse(uses) {
-      db.transaction(() => {
-        for (const [hash, at] of uses) sql.recordUse.run(at, hash);
-      }).immediate();
+      return settle(() =>
+        db.transaction(() => {
+          for (const [hash, at] of uses) sql.recordUse.run(at, hash);
+        }).immediate(),
+      );
     },
-    changedElsewhere() {
+    changedTokens() {
       const version = sql.dataVersion.get() as number;
-      if (version === dataVersion) return false;
+      if (version === dataVersion) return null;
       dataVersion = version;
-      return true;
+      return readTable();
     },
     close() {
       if (db.open) db.close();
+      return Promise.resolve();
     },
   } satisfies TokenStore;
 }

@@ -177,9 +177,9 @@ describe("fuzzing every RPC on both listeners", () => {
     expect(after.changes.slice(0, before.changes.length)).toEqual(before.changes);
     const store = openSqliteStore({ path: ts.dbPath });
     try {
-      expect(picture(ts.server.engine.state)).toEqual(picture(replay(wholeLog(store))));
+      expect(picture(ts.server.engine.state)).toEqual(picture(replay(await wholeLog(store))));
     } finally {
-      store.close();
+      await store.close();
     }
     for (const protocol of PROTOCOLS) {
       expect((await ts.client(protocol).listChanges({ pageSize: 1000 })).changes).toHaveLength(after.changes.length);

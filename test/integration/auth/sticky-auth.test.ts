@@ -106,7 +106,7 @@ describe("a database whose tokens were all deleted", () => {
 });
 
 describe("the auth mark", () => {
-  it("is given by the migration to a database that already holds tokens", () => {
+  it("is given by the migration to a database that already holds tokens", async () => {
     const path = freshDb();
     const db = new Database(path);
     for (const migration of MIGRATIONS.slice(0, 3)) db.exec(migration);
@@ -115,31 +115,31 @@ describe("the auth mark", () => {
     db.close();
     const store = openSqliteTokenStore({ path });
     try {
-      expect(store.authMarked()).toBe(true);
+      expect((await store.readTokens()).marked).toBe(true);
       const other = new Database(path);
       other.exec("DELETE FROM tokens");
       other.close();
-      const registry = createTokenRegistry({ store });
+      const registry = await createTokenRegistry({ store });
       expect(registry.authEnabled).toBe(true);
       expect(registry.authenticate(undefined)).toEqual({ status: "no-token" });
-      registry.close();
+      await registry.close();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it("is not given to a database that never had a token", () => {
+  it("is not given to a database that never had a token", async () => {
     const store = openSqliteTokenStore({ path: freshDb() });
     try {
-      expect(store.authMarked()).toBe(false);
-      const registry = createTokenRegistry({ store });
+      expect((await store.readTokens()).marked).toBe(false);
+      const registry = await createTokenRegistry({ store });
       expect(registry.authEnabled).toBe(false);
       expect(registry.authenticate(undefined)).toEqual({ status: "off" });
-      registry.create("first", "reader", "test");
-      expect(store.authMarked()).toBe(true);
-      registry.close();
+      await registry.create("first", "reader", "test");
+      expect((await store.readTokens()).marked).toBe(true);
+      await registry.close();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

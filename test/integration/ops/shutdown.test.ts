@@ -151,7 +151,8 @@ describe("server.close()", () => {
   it("ends a stream that is still replaying a long log with UNAVAILABLE, not as if it were complete", async () => {
     ts = await startTestServer();
     // More changes than one replay batch (500), so the stream is mid-replay when the server stops.
-    for (let i = 0; i < 1200; i++) ts.server.engine.mutate({ kind: "customer.created", customerId: `c${i}` }, null);
+    const engine = ts.server.engine;
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => engine.submit({ kind: "customer.created", customerId: `c${i}` }, null)));
     const flags = grpcClient(...FLAGS);
     const replay = recordGrpcStream<{ change: { revision: string } }>(flags, "watchChanges", { sinceRevision: "0" });
     await waitFor("the first replayed change", () => replay.events.length > 0);

@@ -35,12 +35,12 @@ function keepWriting(server: TestServer, writers: number) {
   return { stop: async () => ((stopped = true), (await done).reduce((a, b) => a + b, 0)) };
 }
 
-function readDatabase(path: string) {
+async function readDatabase(path: string) {
   const store = openSqliteStore({ path });
   try {
-    return { log: wholeLog(store), state: picture(store.loadState()) };
+    return { log: await wholeLog(store), state: picture(await store.loadState()) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -57,8 +57,8 @@ describe("flagwire backup and restore", () => {
     const revision = Number(/at revision (\d+) to/.exec(backup.stdout)?.[1]);
     expect(backup.stdout).toContain(`backed up ${JSON.stringify(ts.dbPath)} at revision ${revision} to ${JSON.stringify(file)}`);
 
-    const copy = readDatabase(file);
-    const live = readDatabase(ts.dbPath);
+    const copy = await readDatabase(file);
+    const live = await readDatabase(ts.dbPath);
     // Taken mid-stream: something before it, something after it.
     expect(revision).toBeGreaterThan(0);
     expect(live.log.length).toBeGreaterThan(revision);
@@ -98,7 +98,7 @@ describe("flagwire backup and restore", () => {
     const previous = /kept as "([^"]+)"/.exec(restored.stdout)?.[1] ?? "";
     expect(restored.stdout).toContain(`restored ${JSON.stringify(ts.dbPath)} from ${JSON.stringify(file)} at revision 1`);
     expect(existsSync(previous)).toBe(true);
-    expect(readDatabase(previous).log).toHaveLength(3); // the replaced database, whole
+    expect((await readDatabase(previous)).log).toHaveLength(3); // the replaced database, whole
 
     await ts.restart();
     const after = ts.client("grpc");

@@ -81,7 +81,7 @@ describe("crash safety", () => {
       // Opening the file is what a restart does: SQLite recovers its WAL.
       const store = openSqliteStore({ path: dbPath });
       try {
-        const log = wholeLog(store);
+        const log = await wholeLog(store);
         expect(log.map((c) => c.revision)).toEqual(log.map((_, i) => i + 1)); // no gap, no duplicate
         const byRevision = new Map(log.map((change) => [change.revision, change]));
         for (const { prefix, acknowledged } of logs) {
@@ -98,11 +98,11 @@ describe("crash safety", () => {
           expect([expected, [...expected, inFlight]], prefix).toContainEqual(logged);
         }
         expect(log.every((change) => logs.some(({ prefix }) => isWriterChange(prefix, change)) || change.revision <= expectedRevision)).toBe(true);
-        expect(picture(store.loadState())).toEqual(picture(replay(log)));
+        expect(picture(await store.loadState())).toEqual(picture(replay(log)));
         expect(logs.reduce((sum, { acknowledged }) => sum + acknowledged.length, 0)).toBeGreaterThanOrEqual(Math.min(killAfter, WRITES_PER_ROUND));
-        expectedRevision = store.latestRevision();
+        expectedRevision = await store.latestRevision();
       } finally {
-        store.close();
+        await store.close();
       }
     }
   });

@@ -37,9 +37,9 @@ function flagwireDatabase(dir: string, customers = 3): string {
   const path = join(dir, "flags.db");
   const store = openSqliteStore({ path });
   for (let i = 0; i < customers; i++) {
-    store.write((w) => w.append({ kind: "customer.created", customerId: `customer-${i}-${"x".repeat(100)}` }, "seed", 1000 + i));
+    void store.write(0, (_missed, w) => w.append({ kind: "customer.created", customerId: `customer-${i}-${"x".repeat(100)}` }, "seed", 1000 + i));
   }
-  store.close();
+  void store.close(); // SQLite commits and closes synchronously: the file is complete on return
   return path;
 }
 

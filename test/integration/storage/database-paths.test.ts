@@ -26,8 +26,8 @@ const modeOf = (path: string) => statSync(path).mode & 0o777;
 function flagwireDatabase(dir: string): string {
   const path = join(dir, "flags.db");
   const store = openSqliteStore({ path });
-  store.write((w) => w.append({ kind: "customer.created", customerId: "101" }, "seed", 1000));
-  store.close();
+  void store.write(0, (_missed, w) => w.append({ kind: "customer.created", customerId: "101" }, "seed", 1000));
+  void store.close(); // SQLite commits and closes synchronously: the file is complete on return
   return path;
 }
 

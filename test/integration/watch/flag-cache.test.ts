@@ -124,11 +124,11 @@ describe("createFlagCache(): the client cache", () => {
     await cache.ready;
     await ts.server.close();
     // Another process writes to the database while no server runs.
-    const offline = createFlagEngine({ store: openSqliteStore({ path: ts.dbPath }) });
-    offline.mutate({ kind: "feature.created", feature: "made-offline", enabled: true, description: "" }, "offline-tool");
-    offline.mutate({ kind: "customer.created", customerId: "offline-customer" }, "offline-tool");
-    offline.mutate({ kind: "override.set", feature: "made-offline", target: { kind: "customer", id: "offline-customer" }, enabled: false }, "offline-tool");
-    offline.close();
+    const offline = await createFlagEngine({ store: openSqliteStore({ path: ts.dbPath }) });
+    await offline.submit({ kind: "feature.created", feature: "made-offline", enabled: true, description: "" }, "offline-tool");
+    await offline.submit({ kind: "customer.created", customerId: "offline-customer" }, "offline-tool");
+    await offline.submit({ kind: "override.set", feature: "made-offline", target: { kind: "customer", id: "offline-customer" }, enabled: false }, "offline-tool");
+    await offline.close();
     await ts.restart();
     await runRandomMutations({ clients: [ts.client("grpc", "after-restart")], random, count: 60, concurrency: 2 });
     await waitCurrent(cache);

@@ -340,11 +340,11 @@ describe("the heartbeat that ends a replay", () => {
   // resumes from that heartbeat never gets it.
   it("vouches only for changes already sent, even when a write lands during the replay", async () => {
     const engine = ts.server.engine;
-    for (let i = 0; i < 5; i++) engine.mutate({ kind: "customer.created", customerId: `replayed-${i}` }, null);
+    for (let i = 0; i < 5; i++) await engine.submit({ kind: "customer.created", customerId: `replayed-${i}` }, null);
     const abort = new AbortController();
     const stream = engine.watch({ sinceRevision: 2 }, abort.signal);
     const events = [(await stream.next()).value];
-    engine.mutate({ kind: "customer.created", customerId: "during-replay" }, null);
+    await engine.submit({ kind: "customer.created", customerId: "during-replay" }, null);
     for (let i = 0; i < 3; i++) events.push((await stream.next()).value);
     abort.abort();
     const order = events.map((e) => (e?.type === "change" ? `change ${e.change.revision}` : e?.type === "heartbeat" ? `heartbeat ${e.revision}` : e?.type));
@@ -389,7 +389,7 @@ describe("watchChanges() across a server restart", () => {
 
     await ts.restart();
     // The watcher is away (backing off) while these land: it must fetch them from the log.
-    ts.server.engine.mutate({ kind: "customer.created", customerId: `${protocol}-while-away` }, "direct");
+    await ts.server.engine.submit({ kind: "customer.created", customerId: `${protocol}-while-away` }, "direct");
     await write(5, "after");
     const last = Number((await writer.listChanges({ pageSize: 1 })).revision);
     await waitUntil("the watcher to resume and catch up", () => lastReceived() >= last, 10_000);

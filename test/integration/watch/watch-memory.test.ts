@@ -28,14 +28,16 @@ function rssMb(): string {
 
 /**
  * Writes ~1 KB changes until `done` or MAX_WRITES, and returns how many. Between batches the server gets to send,
- * and `caughtUp` (a reader in this very process, which the synchronous writes would starve) to catch up.
+ * and `caughtUp` (a reader in this very process, which back-to-back writes would starve) to catch up.
  */
 async function writeUntil(server: TestServer, done: () => boolean, caughtUp: () => boolean = () => true): Promise<number> {
   let writes = 0;
+  const pending: Promise<unknown>[] = [];
   while (!done() && writes < MAX_WRITES) {
-    server.server.engine.mutate({ kind: "feature.created", feature: `f${writes}`, enabled: false, description: DESCRIPTION, salt: "s" }, null);
+    pending.push(server.server.engine.submit({ kind: "feature.created", feature: `f${writes}`, enabled: false, description: DESCRIPTION, salt: "s" }, null));
     writes++;
-    if (writes % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Ten writes per turn (one group commit), then the server gets to send.
+    if (writes % 10 === 0) await Promise.all(pending.splice(0));
     if (writes % 50 === 0) await waitUntil("the reading watcher to catch up", caughtUp, 10_000);
     if (writes % 2000 === 0) console.log(`after ${writes} writes: rss ${rssMb()}, watchers ${server.server.engine.watcherCount}`);
   }
@@ -107,7 +109,7 @@ describe("HTTP-port watchers that stop reading", () => {
     expect(named).toBe(outcome.revisions.at(-1));
     expect(outcome.revisions).toEqual(range(1, named));
     // Reconnecting with the named revision, over the same protocol, misses nothing.
-    server.server.engine.mutate({ kind: "feature.created", feature: "after", enabled: true, description: "", salt: "s" }, null);
+    await server.server.engine.submit({ kind: "feature.created", feature: "after", enabled: true, description: "", salt: "s" }, null);
     const resumed = openRawWatch(port, protocol, { sinceRevision: named });
     raw.push(resumed);
     await waitUntil("the resumed watcher current", () => server.server.engine.watcherCount === 1, 5000);

@@ -13,7 +13,7 @@ import {
 } from "../../../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../../../src/client/create-flag-client.js";
 import { snapshotChunkFromProto } from "../../../src/client/from-proto.js";
-import type { ChangeData } from "../../../src/domain/change.js";
+import type { ChangeData, ChangeRequest } from "../../../src/domain/change.js";
 import { FlagState } from "../../../src/domain/flag-state.js";
 import { applySnapshotChunk } from "../../../src/domain/snapshot.js";
 import { SERVICE, envelope, envelopes } from "../../support/raw-http.js";
@@ -52,14 +52,14 @@ function server(): TestServer {
   return ts;
 }
 
-function mutate(data: Parameters<TestServer["server"]["engine"]["mutate"]>[0]): number {
-  return server().server.engine.mutate(data, null).revision;
+async function mutate(data: ChangeRequest): Promise<number> {
+  return (await server().server.engine.submit(data, null)).revision;
 }
 
 describe("WatchChanges heartbeats", () => {
   it("says when the stream is current, then keeps saying so while nothing happens", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 100 });
-    const revision = mutate({ kind: "feature.created", feature: "a", enabled: false, description: "", salt: "s" });
+    const revision = await mutate({ kind: "feature.created", feature: "a", enabled: false, description: "", salt: "s" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({ sinceRevision: 0n }, { signal: abort.signal }));
     // The replay, then "current at revision 1", then periodic heartbeats at the same revision.
@@ -70,7 +70,7 @@ describe("WatchChanges heartbeats", () => {
     const quiet = await stream.until(isHeartbeat, 2_000);
     expect(quiet.map(summary)).toEqual([["heartbeat", revision]]);
     // A change, then heartbeats carry the new revision.
-    const next = mutate({ kind: "feature.enabled_set", feature: "a", enabled: true });
+    const next = await mutate({ kind: "feature.enabled_set", feature: "a", enabled: true });
     const after = await stream.until((m) => isHeartbeat(m) && Number(m.heartbeat?.revision) === next, 2_000);
     expect(after.filter((m) => !isHeartbeat(m)).map(summary)).toEqual([[next, "FEATURE_ENABLED_SET", "a"]]);
     abort.abort();
@@ -78,7 +78,7 @@ describe("WatchChanges heartbeats", () => {
 
   it("sends the first heartbeat at once to a watcher that starts from now", async () => {
     ts = await startTestServer();
-    mutate({ kind: "customer.created", customerId: "c1" });
+    await mutate({ kind: "customer.created", customerId: "c1" });
     const abort = new AbortController();
     const stream = readStream(ts.client("connect").watchChanges({}, { signal: abort.signal }));
     expect(summary(await stream.next(2_000))).toEqual(["heartbeat", 1]);
@@ -132,7 +132,7 @@ describe("WatchChanges snapshots", () => {
     expect(chunks).toBe(3); // 2,803 entries, 1,000 per chunk
     expect(essence(state)).toEqual(essence(ts.server.engine.state));
     expect(summary(await stream.next())).toEqual(["heartbeat", ts.server.engine.revision]);
-    const next = mutate({ kind: "override.cleared", feature: "alpha", target: { kind: "customer", id: "c0" } });
+    const next = await mutate({ kind: "override.cleared", feature: "alpha", target: { kind: "customer", id: "c0" } });
     expect(summary(await stream.next())).toEqual([next, "OVERRIDE_CLEARED", "alpha"]);
     abort.abort();
   });
@@ -175,17 +175,17 @@ describe("WatchChanges feature filter", () => {
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({ sinceRevision: 0n, features: ["checkout"] }, { signal: abort.signal }));
     expect(summary(await stream.next())).toEqual(["heartbeat", 0]);
-    mutate({ kind: "feature.created", feature: "checkout", enabled: false, description: "", salt: "s" }); // 1 in
-    mutate({ kind: "feature.created", feature: "search", enabled: false, description: "", salt: "s" }); // 2 out
-    mutate({ kind: "customer.created", customerId: "c1" }); // 3 in
-    mutate({ kind: "override.set", feature: "search", target: { kind: "customer", id: "c1" }, enabled: true }); // 4 out
-    mutate({ kind: "feature.renamed", feature: "checkout", newName: "checkout-v2" }); // 5 in
-    mutate({ kind: "override.set", feature: "checkout-v2", target: { kind: "customer", id: "c1" }, enabled: true }); // 6 in
+    await mutate({ kind: "feature.created", feature: "checkout", enabled: false, description: "", salt: "s" }); // 1 in
+    await mutate({ kind: "feature.created", feature: "search", enabled: false, description: "", salt: "s" }); // 2 out
+    await mutate({ kind: "customer.created", customerId: "c1" }); // 3 in
+    await mutate({ kind: "override.set", feature: "search", target: { kind: "customer", id: "c1" }, enabled: true }); // 4 out
+    await mutate({ kind: "feature.renamed", feature: "checkout", newName: "checkout-v2" }); // 5 in
+    await mutate({ kind: "override.set", feature: "checkout-v2", target: { kind: "customer", id: "c1" }, enabled: true }); // 6 in
     // The watcher follows the feature, not the name: the name it left behind now means another feature.
-    mutate({ kind: "feature.renamed", feature: "search", newName: "checkout" }); // 7 out
-    mutate({ kind: "feature.enabled_set", feature: "checkout", enabled: true }); // 8 out
-    mutate({ kind: "user.created", userId: "u1", customerId: "c1" }); // 9 in
-    const last = mutate({ kind: "feature.deleted", feature: "checkout-v2" }); // 10 in
+    await mutate({ kind: "feature.renamed", feature: "search", newName: "checkout" }); // 7 out
+    await mutate({ kind: "feature.enabled_set", feature: "checkout", enabled: true }); // 8 out
+    await mutate({ kind: "user.created", userId: "u1", customerId: "c1" }); // 9 in
+    const last = await mutate({ kind: "feature.deleted", feature: "checkout-v2" }); // 10 in
     const received = [];
     while (received.length < 6) received.push(summary(await stream.next()));
     expect(received).toEqual([
@@ -225,7 +225,7 @@ describe("WatchChanges feature filter", () => {
 describe("change-log retention", () => {
   it("prunes at start, tells ListChanges readers what is missing, and resumes pruned watchers with a snapshot", async () => {
     ts = await startTestServer({ retention: { revisions: 5 } });
-    for (let i = 1; i <= 20; i++) mutate({ kind: "customer.created", customerId: `c${i}` });
+    for (let i = 1; i <= 20; i++) await mutate({ kind: "customer.created", customerId: `c${i}` });
     await ts.restart(); // retention prunes at start (and every minute)
     const flags = ts.client("grpc");
     const listed = await flags.listChanges({ sinceRevision: 0n });
@@ -250,14 +250,14 @@ describe("change-log retention", () => {
     expect(first.snapshot).toMatchObject({ revision: 20n, index: 0, last: true });
     expect(first.snapshot?.customerIds).toHaveLength(20);
     expect(summary(await pruned.next())).toEqual(["heartbeat", 20]);
-    const next = mutate({ kind: "customer.created", customerId: "c21" });
+    const next = await mutate({ kind: "customer.created", customerId: "c21" });
     expect(summary(await pruned.next())).toEqual([next, "CUSTOMER_CREATED", "c21"]);
     abort.abort();
   });
 
   it("keeps everything by default", async () => {
     ts = await startTestServer();
-    for (let i = 1; i <= 20; i++) mutate({ kind: "customer.created", customerId: `c${i}` });
+    for (let i = 1; i <= 20; i++) await mutate({ kind: "customer.created", customerId: `c${i}` });
     await ts.restart();
     const listed = await ts.client("grpc").listChanges({ sinceRevision: 0n });
     expect(listed.changes).toHaveLength(20);
@@ -300,8 +300,8 @@ describe("a watcher that stops reading", () => {
 
   it("is cut off with RESOURCE_EXHAUSTED naming where to resume, while writers and readers go on", async () => {
     ts = await startTestServer({ watchQueueLimit: 20, heartbeatIntervalMs: 60_000 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
-    for (let i = 0; i < 10; i++) mutate({ kind: "customer.created", customerId: `c${i}` });
+    await mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
+    for (let i = 0; i < 10; i++) await mutate({ kind: "customer.created", customerId: `c${i}` });
     const stalled = stalledWatch(ts.server.grpcPort);
     try {
       stalled.pause();
@@ -340,17 +340,19 @@ describe("a watcher that stops reading", () => {
 describe("writers in another process", () => {
   it("reach this server's snapshot and watchers by tailing the change log", async () => {
     ts = await startTestServer();
-    mutate({ kind: "feature.created", feature: "shared", enabled: false, description: "", salt: "s" });
+    await mutate({ kind: "feature.created", feature: "shared", enabled: false, description: "", salt: "s" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchChanges({}, { signal: abort.signal }));
     await stream.next(); // current
     // Another process writes through its own engine on the same file.
     const script = `
-      import { openSqliteStore } from "./dist/src/store/sqlite/sqlite-store.js";
+      import { openStore } from "./dist/src/store/open-store.js";
       import { createFlagEngine } from "./dist/src/engine/flag-engine.js";
-      const engine = createFlagEngine({ store: openSqliteStore({ path: process.argv[1] }) });
-      engine.mutate({ kind: "feature.enabled_set", feature: "shared", enabled: true }, "other-process");
-      engine.close();
+      const store = await openStore(process.argv[1]);
+      const engine = await createFlagEngine({ store: store.flags });
+      await engine.submit({ kind: "feature.enabled_set", feature: "shared", enabled: true }, "other-process");
+      await engine.close();
+      await store.close();
       process.stdout.write(String(Date.now()));
     `;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script, ts.dbPath], { stdio: ["ignore", "pipe", "inherit"] });
@@ -376,7 +378,7 @@ describe("WatchEvaluation", () => {
    * Each step makes one write and lists what the watcher must receive for it: nothing at all when the
    * effective values stay as they were.
    */
-  const STEPS: [string, Parameters<TestServer["server"]["engine"]["mutate"]>[0], unknown[]][] = [
+  const STEPS: [string, ChangeRequest, unknown[]][] = [
     ["global on", { kind: "feature.enabled_set", feature: "f", enabled: true }, [["f", "on", "DEFAULT"]]],
     ["rename", { kind: "feature.renamed", feature: "f", newName: "f2" }, []],
     ["override on someone else", { kind: "override.set", feature: "f2", target: { kind: "customer", id: "c2" }, enabled: false }, []],
@@ -403,11 +405,11 @@ describe("WatchEvaluation", () => {
 
   it("sends every value first, then exactly the values each change alters", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 25 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
-    mutate({ kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" });
-    for (const id of ["c1", "c2"]) mutate({ kind: "customer.created", customerId: id });
-    for (const id of ["u1", "u2"]) mutate({ kind: "user.created", userId: id, customerId: "c1" });
-    mutate({ kind: "segment.created", segment: "beta" });
+    await mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
+    await mutate({ kind: "feature.created", feature: "g", enabled: true, description: "", salt: "s" });
+    for (const id of ["c1", "c2"]) await mutate({ kind: "customer.created", customerId: id });
+    for (const id of ["u1", "u2"]) await mutate({ kind: "user.created", userId: id, customerId: "c1" });
+    await mutate({ kind: "segment.created", segment: "beta" });
     const abort = new AbortController();
     const stream = readStream(ts.client("grpc").watchEvaluation({ features: ["f", "g"], customerId: "c1", userId: "u1" }, { signal: abort.signal }));
     const first = await stream.next();
@@ -420,7 +422,7 @@ describe("WatchEvaluation", () => {
     });
     const received: unknown[] = [];
     for (const [step, write, expected] of STEPS) {
-      const revision = mutate(write);
+      const revision = await mutate(write);
       // A heartbeat at or past the write's revision proves nothing else is coming for it.
       const messages = await stream.until((m) => m.heartbeat !== undefined && Number(m.heartbeat.revision) >= revision);
       const updates = messages.filter((m) => m.heartbeat === undefined);
@@ -433,16 +435,16 @@ describe("WatchEvaluation", () => {
 
   it("follows the user's own customer when no customer is given", async () => {
     ts = await startTestServer({ heartbeatIntervalMs: 25 });
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
-    mutate({ kind: "customer.created", customerId: "c1" });
+    await mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
+    await mutate({ kind: "customer.created", customerId: "c1" });
     const abort = new AbortController();
     const stream = readStream(ts.client("connect").watchEvaluation({ features: ["f"], userId: "u-later" }, { signal: abort.signal }));
     expect(valueOf(await stream.next())).toEqual([["f", "off", "DEFAULT"]]);
-    mutate({ kind: "override.set", feature: "f", target: { kind: "customer", id: "c1" }, enabled: true });
-    const created = mutate({ kind: "user.created", userId: "u-later", customerId: "c1" });
+    await mutate({ kind: "override.set", feature: "f", target: { kind: "customer", id: "c1" }, enabled: true });
+    const created = await mutate({ kind: "user.created", userId: "u-later", customerId: "c1" });
     const messages = await stream.until((m) => m.heartbeat !== undefined && Number(m.heartbeat.revision) >= created);
     expect(messages.filter((m) => !m.heartbeat).map(valueOf)).toEqual([[["f", "on", "CUSTOMER_OVERRIDE"]]]);
-    const deleted = mutate({ kind: "customer.deleted", customerId: "c1" });
+    const deleted = await mutate({ kind: "customer.deleted", customerId: "c1" });
     const after = await stream.until((m) => m.heartbeat !== undefined && Number(m.heartbeat.revision) >= deleted);
     expect(after.filter((m) => !m.heartbeat).map(valueOf)).toEqual([[["f", "off", "DEFAULT"]]]);
     abort.abort();
@@ -450,7 +452,7 @@ describe("WatchEvaluation", () => {
 
   it("refuses what it cannot follow, naming the problem", async () => {
     ts = await startTestServer();
-    mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
+    await mutate({ kind: "feature.created", feature: "f", enabled: false, description: "", salt: "s" });
     const flags = ts.client("grpc");
     const first = async (request: Parameters<FlagClient["watchEvaluation"]>[0]) => {
       for await (const message of flags.watchEvaluation(request)) return message;

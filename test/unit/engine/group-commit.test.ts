@@ -16,23 +16,23 @@ import { picture } from "../../support/state-picture.js";
 
 let dir: string;
 let engine: FlagEngine | undefined;
-afterEach(() => {
-  engine?.close();
+afterEach(async () => {
+  await engine?.close();
   engine = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
 
-function setUp() {
+async function setUp() {
   dir = mkdtempSync(join(tmpdir(), "flagwire-group-"));
   const path = join(dir, "flags.db");
   const real = openSqliteStore({ path });
   const counts = { transactions: 0, failNextCommit: false };
   const store: FlagStore = {
     ...real,
-    write(fn) {
+    write(after, fn) {
       counts.transactions++;
-      return real.write((writer) => {
-        const result = fn(writer);
+      return real.write(after, (missed, writer) => {
+        const result = fn(missed, writer);
         if (counts.failNextCommit) {
           counts.failNextCommit = false;
           throw new DomainError("UNAVAILABLE", "storage error: disk full"); // inside the transaction: it rolls back
@@ -41,7 +41,7 @@ function setUp() {
       });
     },
   };
-  engine = createFlagEngine({ store, salt: () => "salt" });
+  engine = await createFlagEngine({ store, salt: () => "salt" });
   return { engine, counts, path };
 }
 
@@ -49,7 +49,7 @@ const settle = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), 
 
 describe("group commit", () => {
   it("commits writes submitted together in one transaction, each checked against those before it", async () => {
-    const { engine, counts } = setUp();
+    const { engine, counts } = await setUp();
     const results = await Promise.all([
       settle(engine.submit({ kind: "feature.created", feature: "f", enabled: false, description: "" }, "a")),
       settle(engine.submit({ kind: "customer.created", customerId: "c1" }, "b")),
@@ -62,7 +62,7 @@ describe("group commit", () => {
     expect(counts.transactions).toBe(1);
     expect(results.map((r) => ("value" in r ? r.value.revision : (r.error as DomainError).code))).toEqual([1, 2, 3, "ALREADY_EXISTS", 3, 4]);
     expect(engine.evaluate("f", { customerId: "c1" })).toMatchObject({ enabled: true, reason: "CUSTOMER_OVERRIDE" });
-    expect(engine.listChanges(0, { size: 10, after: undefined }).items.map((c) => [c.revision, c.kind, c.actor])).toEqual([
+    expect((await engine.listChanges(0, { size: 10, after: undefined })).items.map((c) => [c.revision, c.kind, c.actor])).toEqual([
       [1, "feature.created", "a"],
       [2, "customer.created", "b"],
       [3, "override.set", "c"],
@@ -71,7 +71,7 @@ describe("group commit", () => {
   });
 
   it("answers each write with the state right after it, not after the rest of its group", async () => {
-    const { engine } = setUp();
+    const { engine } = await setUp();
     const created = engine.submit({ kind: "feature.created", feature: "f", enabled: true, description: "" }, null, () => engine.getFeature("f").enabled);
     const deleted = engine.submit({ kind: "feature.deleted", feature: "f" }, null, () => engine.state.features.has("f"));
     expect((await created).view).toBe(true);
@@ -79,8 +79,8 @@ describe("group commit", () => {
   });
 
   it("resolves nothing before the commit, and when the commit fails, rejects the group and keeps the state as stored", async () => {
-    const { engine, counts, path } = setUp();
-    engine.mutate({ kind: "feature.created", feature: "kept", enabled: false, description: "" }, null);
+    const { engine, counts, path } = await setUp();
+    await engine.submit({ kind: "feature.created", feature: "kept", enabled: false, description: "" }, null);
     const before = picture(engine.state);
     let resolvedEarly = false;
     counts.failNextCommit = true;
@@ -95,18 +95,19 @@ describe("group commit", () => {
     expect(picture(engine.state)).toEqual(before);
     // What storage holds agrees.
     const reopened = openSqliteStore({ path });
-    expect(picture(reopened.loadState())).toEqual(before);
-    reopened.close();
+    expect(picture(await reopened.loadState())).toEqual(before);
+    await reopened.close();
     // And the engine goes on.
     expect((await engine.submit({ kind: "feature.enabled_set", feature: "kept", enabled: true }, null)).revision).toBe(2);
   });
 
   it("commits what was submitted before close, and refuses what comes after", async () => {
-    const { engine: e } = setUp();
+    const { engine: e } = await setUp();
     const pending = e.submit({ kind: "customer.created", customerId: "c1" }, null);
-    e.close();
+    const closed = e.close();
     engine = undefined;
     expect((await pending).revision).toBe(1);
     await expect(e.submit({ kind: "customer.created", customerId: "c2" }, null)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await closed;
   });
 });

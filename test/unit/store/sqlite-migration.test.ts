@@ -33,13 +33,13 @@ function versionOneDatabase(): string {
 }
 
 describe("SQLite migration to rollouts and segments", () => {
-  it("gives features created before salts existed the salt their created event replays to", () => {
+  it("gives features created before salts existed the salt their created event replays to", async () => {
     const path = versionOneDatabase();
     const store = openSqliteStore({ path });
     try {
-      const stored = store.loadState();
+      const stored = await store.loadState();
       const replayed = new FlagState();
-      for (const change of store.readChanges(0, 100)) replayed.apply(change);
+      for (const change of await store.readChanges(0, 100)) replayed.apply(change);
       expect(stored.features.get("old-one")?.salt).toBe("legacy-1700000000000");
       expect(stored.features.get("old-two")?.salt).toBe("legacy-1700000000123");
       expect(replayed.features.get("old-one")?.salt).toBe("legacy-1700000000000");
@@ -47,12 +47,12 @@ describe("SQLite migration to rollouts and segments", () => {
       // The published vector for a legacy salt is reproducible from what the database holds.
       expect(bucketOf("legacy-1700000000000", "456")).toBe(1995);
 
-      store.write((w) => w.append({ kind: "segment.created", segment: "beta" }, null, 1));
-      store.write((w) => w.append({ kind: "rollout.set", feature: "old-one", rollout: { basisPoints: 100, stickiness: "user" } }, null, 2));
-      expect(store.loadState().features.get("old-one")?.rollout).toEqual({ basisPoints: 100, stickiness: "user" });
-      expect(store.loadState().segmentNames.all).toEqual(["beta"]);
+      await store.write(0, (_missed, w) => w.append({ kind: "segment.created", segment: "beta" }, null, 1));
+      await store.write(0, (_missed, w) => w.append({ kind: "rollout.set", feature: "old-one", rollout: { basisPoints: 100, stickiness: "user" } }, null, 2));
+      expect((await store.loadState()).features.get("old-one")?.rollout).toEqual({ basisPoints: 100, stickiness: "user" });
+      expect((await store.loadState()).segmentNames.all).toEqual(["beta"]);
     } finally {
-      store.close();
+      await store.close();
     }
     const version = new Database(path, { readonly: true });
     expect(version.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);

@@ -1,16 +1,36 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChangeData } from "../../../src/domain/change.js";
+import type { Change, ChangeData } from "../../../src/domain/change.js";
 import { FlagState } from "../../../src/domain/flag-state.js";
 import { planChange } from "../../../src/domain/plan-change.js";
 import type { FlagStore } from "../../../src/store/flag-store.js";
 import { seededRandom as random } from "../../support/seeded-random.js";
 import { picture } from "../../support/state-picture.js";
 
-/** Opens a fresh, empty store of one backend; `reopen` opens the same database again. */
+/** Opens a fresh, empty store of one backend; `reopen` opens the same database again (as another process would). */
 export interface StoreFactory {
   open(): FlagStore;
   reopen(): FlagStore;
   cleanup(): void;
+}
+
+/** One write transaction appending `data`; resolves with its change. */
+function append(store: FlagStore, data: ChangeData, actor: string | null, at: number): Promise<Change> {
+  return store.write(Number.MAX_SAFE_INTEGER, (_missed, w) => w.append(data, actor, at));
+}
+
+/** The next revision `store` reports as committed elsewhere, or "none" when none comes within `ms`. */
+function nextReport(store: FlagStore, ms = 1000): Promise<number | "none"> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stop();
+      resolve("none");
+    }, ms);
+    const stop = store.onCommittedElsewhere((revision) => {
+      clearTimeout(timer);
+      stop();
+      resolve(revision);
+    });
+  });
 }
 
 
@@ -93,58 +113,89 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       stores = factory();
       store = stores.open();
     });
-    afterEach(() => {
-      store.close();
+    afterEach(async () => {
+      await store.close();
       stores.cleanup();
     });
 
-    it("an empty store is at revision 0 with an empty state", () => {
-      expect(store.latestRevision()).toBe(0);
-      expect(picture(store.loadState())).toEqual(picture(new FlagState()));
+    it("an empty store is at revision 0 with an empty state", async () => {
+      expect(await store.latestRevision()).toBe(0);
+      expect(await store.firstRetainedRevision()).toBe(1);
+      expect(picture(await store.loadState())).toEqual(picture(new FlagState()));
     });
 
-    it("commits get consecutive revisions and read back from the log in order, in pages", () => {
-      const written = ["x", "y", "z"].map((id, i) =>
-        store.write((w) => w.append({ kind: "customer.created", customerId: id }, "ops", 1000 + i)),
-      );
+    it("commits get consecutive revisions and read back from the log in order, in pages", async () => {
+      const written: Change[] = [];
+      for (const [i, id] of ["x", "y", "z"].entries()) written.push(await append(store, { kind: "customer.created", customerId: id }, "ops", 1000 + i));
       expect(written.map((c) => c.revision)).toEqual([1, 2, 3]);
-      expect(store.latestRevision()).toBe(3);
-      expect(store.readChanges(0, 2)).toEqual(written.slice(0, 2));
-      expect(store.readChanges(2, 10)).toEqual(written.slice(2));
+      expect(await store.latestRevision()).toBe(3);
+      expect(await store.readChanges(0, 2)).toEqual(written.slice(0, 2));
+      expect(await store.readChanges(2, 10)).toEqual(written.slice(2));
       expect(written[0]).toMatchObject({ kind: "customer.created", customerId: "x", actor: "ops", at: 1000 });
     });
 
-    it("a write that throws commits nothing, not even what it appended before", () => {
-      expect(() =>
-        store.write((w) => {
+    it("a write that throws commits nothing, not even what it appended before", async () => {
+      await expect(
+        store.write(0, (_missed, w) => {
           w.append({ kind: "customer.created", customerId: "kept-out" }, null, 1);
           throw new Error("refused");
         }),
-      ).toThrow("refused");
-      expect(store.latestRevision()).toBe(0);
-      expect(store.loadState().customers.size).toBe(0);
+      ).rejects.toThrow("refused");
+      expect(await store.latestRevision()).toBe(0);
+      expect((await store.loadState()).customers.size).toBe(0);
     });
 
-    it("tells when another process committed, and not for its own writes", () => {
-      expect(store.changedElsewhere()).toBe(false);
-      store.write((w) => w.append({ kind: "customer.created", customerId: "mine" }, null, 1));
-      expect(store.changedElsewhere()).toBe(false);
+    it("a write is handed the changes committed after the revision it names, read inside its transaction", async () => {
+      const first = await append(store, { kind: "customer.created", customerId: "c1" }, null, 1);
       const other = stores.reopen();
       try {
-        other.write((w) => w.append({ kind: "customer.created", customerId: "theirs" }, null, 2));
-        expect(store.changedElsewhere()).toBe(true);
-        expect(store.changedElsewhere()).toBe(false);
-        expect(store.readChanges(1, 10).map((c) => c.revision)).toEqual([2]);
+        const theirs = await append(other, { kind: "customer.created", customerId: "c2" }, null, 2);
+        const seen = await store.write(first.revision, (missed, w) => {
+          w.append({ kind: "customer.created", customerId: "c3" }, null, 3);
+          return missed;
+        });
+        expect(seen).toEqual([theirs]);
+        expect(await store.write(0, (missed) => missed.map((c) => c.revision))).toEqual([1, 2, 3]);
       } finally {
-        other.close();
+        await other.close();
       }
     });
 
-    it("segment cascades: deleting a customer, a user, a segment or a feature removes what refers to it, in the store too", () => {
+    it("reports commits made elsewhere with the latest revision, and not its own writes", async () => {
+      const own = nextReport(store, 300);
+      await append(store, { kind: "customer.created", customerId: "mine" }, null, 1);
+      expect(await own).toBe("none");
+      const other = stores.reopen();
+      try {
+        const report = nextReport(store);
+        await append(other, { kind: "customer.created", customerId: "theirs" }, null, 2);
+        expect(await report).toBe(2);
+        expect((await store.readChanges(1, 10)).map((c) => c.revision)).toEqual([2]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("prunes by the policy, never the latest change, and says where the log starts", async () => {
+      for (let i = 1; i <= 5; i++) await append(store, { kind: "customer.created", customerId: `c${i}` }, null, i * 86_400_000);
+      expect(await store.pruneChanges({}, 10 * 86_400_000)).toBe(0);
+      // Outside both limits only: the last 2 revisions are kept, and so is what is younger than 7 days (day 4 on).
+      expect(await store.pruneChanges({ revisions: 2, days: 7 }, 10 * 86_400_000)).toBe(2);
+      expect(await store.firstRetainedRevision()).toBe(3);
+      expect((await store.readChanges(0, 10)).map((c) => c.revision)).toEqual([3, 4, 5]);
+      expect(await store.pruneChanges({ revisions: 0 }, 10 * 86_400_000)).toBe(2);
+      expect(await store.firstRetainedRevision()).toBe(5);
+      expect(await store.latestRevision()).toBe(5);
+      // The revisions go on after pruning, and the state is whole.
+      expect((await append(store, { kind: "customer.created", customerId: "c6" }, null, 11)).revision).toBe(6);
+      expect((await store.loadState()).customers.size).toBe(6);
+    });
+
+    it("segment cascades: deleting a customer, a user, a segment or a feature removes what refers to it, in the store too", async () => {
       const memory = new FlagState();
-      const write = (data: ChangeData) => {
+      const write = async (data: ChangeData) => {
         const planned = planChange(memory, data);
-        if (planned) memory.apply(store.write((w) => w.append(planned, null, 1)));
+        if (planned) memory.apply(await append(store, planned, null, 1));
       };
       const setup: ChangeData[] = [
         { kind: "feature.created", feature: "a", enabled: false, description: "", salt: "salt-a" },
@@ -162,7 +213,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
         { kind: "segment_rule.set", feature: "b", segment: "s2", enabled: true },
         { kind: "rollout.set", feature: "b", rollout: { basisPoints: 2500, stickiness: "customer" } },
       ];
-      setup.forEach(write);
+      for (const data of setup) await write(data);
       const steps: [ChangeData, string[], string[]][] = [
         [{ kind: "customer.deleted", customerId: "c1" }, ["s1:c2", "s1:u2", "s2:u2"], ["a/s1", "a/s2", "b/s2"]],
         [{ kind: "user.deleted", userId: "u2" }, ["s1:c2"], ["a/s1", "a/s2", "b/s2"]],
@@ -170,48 +221,48 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
         [{ kind: "segment.deleted", segment: "s2" }, ["s1:c2"], []],
       ];
       for (const [data, members, rules] of steps) {
-        write(data);
-        const stored = store.loadState();
+        await write(data);
+        const stored = await store.loadState();
         expect([...stored.segmentMemberships()].map((m) => `${m.segment}:${m.member.id}`), `after ${data.kind}`).toEqual(members);
         expect([...stored.segmentRules()].map((r) => `${r.feature}/${r.segment}`), `after ${data.kind}`).toEqual(rules);
         expect(picture(stored)).toEqual(picture(memory));
       }
-      expect(store.loadState().features.get("b")).toMatchObject({ salt: "salt-b", rollout: { basisPoints: 2500, stickiness: "customer" } });
+      expect((await store.loadState()).features.get("b")).toMatchObject({ salt: "salt-b", rollout: { basisPoints: 2500, stickiness: "customer" } });
     });
 
-    it("one bulk membership change of 10,000 ids commits as one change row and loads back whole", () => {
+    it("one bulk membership change of 10,000 ids commits as one change row and loads back whole", async () => {
       const customerIds = Array.from({ length: 6000 }, (_, i) => `c${i}`);
       const userIds = Array.from({ length: 4000 }, (_, i) => `u${i}`);
-      store.write((w) => w.append({ kind: "segment.created", segment: "big" }, null, 1));
-      const change = store.write((w) => w.append({ kind: "segment.members_added", segment: "big", customerIds, userIds }, null, 2));
-      expect(store.readChanges(1, 10)).toEqual([change]);
-      const loaded = store.loadState().segments.get("big");
+      await append(store, { kind: "segment.created", segment: "big" }, null, 1);
+      const change = await append(store, { kind: "segment.members_added", segment: "big", customerIds, userIds }, null, 2);
+      expect(await store.readChanges(1, 10)).toEqual([change]);
+      const loaded = (await store.loadState()).segments.get("big");
       expect([loaded?.customerIds.size, loaded?.userIds.size]).toEqual([6000, 4000]);
-      store.write((w) => w.append({ kind: "segment.members_removed", segment: "big", customerIds: customerIds.slice(1), userIds }, null, 3));
-      expect([...store.loadState().segmentMemberships()]).toEqual([{ segment: "big", member: { kind: "customer", id: "c0" } }]);
+      await append(store, { kind: "segment.members_removed", segment: "big", customerIds: customerIds.slice(1), userIds }, null, 3);
+      expect([...(await store.loadState()).segmentMemberships()]).toEqual([{ segment: "big", member: { kind: "customer", id: "c0" } }]);
     });
 
     const randomKinds = new Set<string>();
-    it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", (seed) => {
+    it.each([1, 2, 3, 4, 5])("random writes (seed %i): stored state = the log replayed in memory, also after reopening", async (seed) => {
       const next = random(seed);
       const memory = new FlagState();
       for (let i = 0; i < 900; i++) {
         const planned = plannedOrRefused(memory, randomWrite(next));
         if (planned === null) continue; // a no-op or a refused write: nothing to commit
-        memory.apply(store.write((w) => w.append(planned, null, 1000 + i)));
+        memory.apply(await append(store, planned, null, 1000 + i));
         // After every write: a wrong cascade is often repaired by a later delete, so check before it is.
-        expect(picture(store.loadState()), `after ${planned.kind} at revision ${memory.revision}`).toEqual(picture(memory));
+        expect(picture(await store.loadState()), `after ${planned.kind} at revision ${memory.revision}`).toEqual(picture(memory));
       }
       expect(memory.revision).toBeGreaterThan(100);
-      for (const change of store.readChanges(0, 100_000)) randomKinds.add(change.kind);
+      for (const change of await store.readChanges(0, 100_000)) randomKinds.add(change.kind);
 
       const replayed = new FlagState();
-      for (const change of store.readChanges(0, 100_000)) replayed.apply(change);
+      for (const change of await store.readChanges(0, 100_000)) replayed.apply(change);
       expect(picture(replayed)).toEqual(picture(memory));
 
-      store.close();
+      await store.close();
       store = stores.reopen();
-      expect(picture(store.loadState())).toEqual(picture(memory));
+      expect(picture(await store.loadState())).toEqual(picture(memory));
     });
 
     it("the random writes above committed every kind of change, so the comparisons covered every cascade", () => {

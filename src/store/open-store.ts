@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import type { FlagStore } from "./flag-store.js";
+import { createMemoryDatabase } from "./memory/memory-database.js";
+import { openMemoryStore } from "./memory/memory-store.js";
+import { openMemoryTokenStore } from "./memory/memory-token-store.js";
+import { openSqliteStore } from "./sqlite/sqlite-store.js";
+import { openSqliteTokenStore } from "./sqlite/sqlite-token-store.js";
+import { parseStoreLocation } from "./store-location.js";
+import type { TokenStore } from "./token-store.js";
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** How often SQLite looks whether another process committed; default 50 ms. */
+  pollIntervalMs?: number | undefined;
+}
+
+/** A database opened for flags and tokens; `close` closes both. */
+export interface OpenedStore {
+  flags: FlagStore;
+  tokens: TokenStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database a URL names (see {@link parseStoreLocation}), creating and migrating it as needed: its flag
+ * store and its token store, on the same database. The only way the rest of flagwire opens storage.
+ *
+ * @example
+ * const { flags, tokens, close } = await openStore("./feature_flags.db");
+ */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const location = parseStoreLocation(url);
+  if (location.backend === "memory") {
+    const database = createMemoryDatabase();
+    return paired(openMemoryStore({ database }), openMemoryTokenStore({ database }));
+  }
+  const flags = openSqliteStore({ path: location.path, pollIntervalMs: options.pollIntervalMs });
+  try {
+    return paired(flags, openSqliteTokenStore({ path: location.path }));
+  } catch (err) {
+    await flags.close();
+    throw err;
+  }
+}
+
+/** Opens only the tokens of a database: what `flagwire token` needs. */
+export async function openTokenStore(url: string): Promise<TokenStore> {
+  const location = parseStoreLocation(url);
+  return location.backend === "memory" ? openMemoryTokenStore() : openSqliteTokenStore({ path: location.path });
+}
+
+/** Whether the database exists already (an in-memory one never does): one that does not holds no token. */
+export function storeExists(url: string): boolean {
+  const location = parseStoreLocation(url);
+  return location.backend === "sqlite" && existsSync(location.path);
+}
+
+function paired(flags: FlagStore, tokens: TokenStore): OpenedStore {
+  return {
+    flags,
+    tokens,
+    async close() {
+      await Promise.all([tokens.close(), flags.close()]);
+    },
+  };
+}

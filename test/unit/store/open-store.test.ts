@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openStore, storeExists } from "../../../src/store/open-store.js";
+import { parseStoreLocation } from "../../../src/store/store-location.js";
+
+const dir = mkdtempSync(join(tmpdir(), "flagwire-open-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("openStore(url)", () => {
+  it.each([
+    ["./flags.db", { backend: "sqlite", path: "./flags.db" }],
+    ["sqlite:flags.db", { backend: "sqlite", path: "flags.db" }],
+    ["sqlite:///var/lib/flagwire/flags.db", { backend: "sqlite", path: "/var/lib/flagwire/flags.db" }],
+    ["memory:", { backend: "memory" }],
+  ])("reads %s", (url, location) => {
+    expect(parseStoreLocation(url)).toEqual(location);
+  });
+
+  it.each(["postgres://flagwire:secret@db/flags", "postgresql://db/flags"])("refuses %s clearly, for now, without echoing a password", (url) => {
+    expect(() => parseStoreLocation(url)).toThrow(/PostgreSQL is not supported yet/);
+    expect(() => parseStoreLocation(url)).not.toThrow(/secret/);
+  });
+
+  it.each(["", ":memory:", "file:flags.db", "sqlite::memory:", "sqlite:"])("refuses %j as SQLite would keep it in memory", (url) => {
+    expect(() => parseStoreLocation(url)).toThrow(/is not a database file/);
+  });
+
+  it("opens flags and tokens on one SQLite file, created on first open", async () => {
+    const url = `sqlite:${join(dir, "both.db")}`;
+    expect(storeExists(url)).toBe(false);
+    const store = await openStore(url);
+    try {
+      expect(existsSync(join(dir, "both.db"))).toBe(true);
+      await store.tokens.insertToken({ hash: "h", name: "ops", role: "admin", createdAt: 1, createdBy: "test" });
+      await store.flags.write(0, (_missed, w) => w.append({ kind: "customer.created", customerId: "c1" }, null, 1));
+      expect((await store.tokens.readTokens()).tokens.map((t) => t.name)).toEqual(["ops"]);
+      expect(await store.flags.latestRevision()).toBe(1);
+    } finally {
+      await store.close();
+    }
+    expect(storeExists(url)).toBe(true);
+  });
+
+  it("opens a fresh in-memory database each time", async () => {
+    const first = await openStore("memory:");
+    await first.flags.write(0, (_missed, w) => w.append({ kind: "customer.created", customerId: "c1" }, null, 1));
+    const second = await openStore("memory:");
+    expect([await first.flags.latestRevision(), await second.flags.latestRevision()]).toEqual([1, 0]);
+    expect(storeExists("memory:")).toBe(false);
+    await Promise.all([first.close(), second.close()]);
+  });
+});
