@@ -19,7 +19,7 @@ export const SERVE_DEFAULTS = {
 export function serveCommand(): Command {
   return new Command("serve")
     .description("run the flag server: native gRPC, plus Connect and gRPC-Web over HTTP/1.1")
-    .addOption(new Option("--db <path>", "SQLite database file, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
+    .addOption(new Option("--db <path|url>", "the database: a SQLite file path or sqlite:<path> URL, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addOption(
       new Option("--grpc-listen <host:port>", "native gRPC listener")
         .env("FLAGWIRE_GRPC_LISTEN")

@@ -12,6 +12,8 @@ import type { TokenStore } from "./token-store.js";
 export interface OpenStoreOptions {
   /** How often SQLite looks whether another process committed; default 50 ms. */
   pollIntervalMs?: number | undefined;
+  /** Accept `memory:` (tests only): refused by default, since nothing of it outlives the process. */
+  allowMemory?: boolean | undefined;
 }
 
 /** A database opened for flags and tokens; `close` closes both. */
@@ -29,7 +31,7 @@ export interface OpenedStore {
  * const { flags, tokens, close } = await openStore("./feature_flags.db");
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  const location = parseStoreLocation(url);
+  const location = parseStoreLocation(url, { allowMemory: options.allowMemory === true });
   if (location.backend === "memory") {
     const database = createMemoryDatabase();
     return paired(openMemoryStore({ database }), openMemoryTokenStore({ database }));
@@ -44,14 +46,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** Opens only the tokens of a database: what `flagwire token` needs. */
-export async function openTokenStore(url: string): Promise<TokenStore> {
-  const location = parseStoreLocation(url);
+export async function openTokenStore(url: string, options: Pick<OpenStoreOptions, "allowMemory"> = {}): Promise<TokenStore> {
+  const location = parseStoreLocation(url, { allowMemory: options.allowMemory === true });
   return location.backend === "memory" ? openMemoryTokenStore() : openSqliteTokenStore({ path: location.path });
 }
 
 /** Whether the database exists already (an in-memory one never does): one that does not holds no token. */
 export function storeExists(url: string): boolean {
-  const location = parseStoreLocation(url);
+  const location = parseStoreLocation(url, { allowMemory: true });
   return location.backend === "sqlite" && existsSync(location.path);
 }
 

@@ -9,8 +9,12 @@ export type StoreLocation = { backend: "sqlite"; path: string } | { backend: "me
  * in-memory database (tests; nothing is kept). `postgres://` is refused until that backend exists, and so is a
  * path SQLite would keep in memory or in a temporary file ("", `:memory:`, `file:`).
  */
-export function parseStoreLocation(url: string): StoreLocation {
-  if (/^memory:$/i.test(url)) return { backend: "memory" };
+export function parseStoreLocation(url: string, { allowMemory = false }: { allowMemory?: boolean } = {}): StoreLocation {
+  if (/^memory:$/i.test(url)) {
+    // Like SQLite's :memory:, a server on it would acknowledge writes it loses at exit: only tests ask for it.
+    if (allowMemory) return { backend: "memory" };
+    throw new DomainError("INVALID_ARGUMENT", `"memory:" keeps nothing once the process ends (it is for tests): give the path of a SQLite file, e.g. ./feature_flags.db`);
+  }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     throw new DomainError("INVALID_ARGUMENT", `${JSON.stringify(redact(url))}: PostgreSQL is not supported yet; give the path of a SQLite file, e.g. ./feature_flags.db`);
   }

@@ -77,6 +77,25 @@ describe("a --db that SQLite would take for a temporary or in-memory database is
     }
   });
 
+  it("serve, token, backup and restore refuse --db memory: (the tests' in-memory backend) and create nothing", { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const backup = flagwireDatabase(dir);
+    const before = readdirSync(dir).sort();
+    const runs = [
+      ["serve", "--db", "memory:", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"],
+      ["token", "create", "--db", "memory:", "--role", "admin", "--name", "ops"],
+      ["token", "list", "--db", "memory:"],
+      ["backup", join(dir, "copy.db"), "--db", "memory:"],
+      ["restore", backup, "--db", "memory:"],
+    ];
+    for (const args of runs) {
+      const result = await runCli(args, { cwd: dir });
+      expect([args.join(" "), result.code], result.stderr).toEqual([args.join(" "), 1]);
+      expect(result.stderr).toContain(`error: "memory:" keeps nothing once the process ends (it is for tests)`);
+      expect(readdirSync(dir).sort()).toEqual(before);
+    }
+  });
+
   it("FLAGWIRE_DB set but empty (an unset shell variable) is refused the same way", async () => {
     const result = await runCli(["token", "list"], { env: { FLAGWIRE_DB: "" } });
     expect(result.code).toBe(1);

@@ -13,9 +13,14 @@ describe("openStore(url)", () => {
     ["./flags.db", { backend: "sqlite", path: "./flags.db" }],
     ["sqlite:flags.db", { backend: "sqlite", path: "flags.db" }],
     ["sqlite:///var/lib/flagwire/flags.db", { backend: "sqlite", path: "/var/lib/flagwire/flags.db" }],
-    ["memory:", { backend: "memory" }],
   ])("reads %s", (url, location) => {
     expect(parseStoreLocation(url)).toEqual(location);
+  });
+
+  it("reads memory: only when the caller allows it (tests): a server on it would lose every write at exit", async () => {
+    expect(parseStoreLocation("memory:", { allowMemory: true })).toEqual({ backend: "memory" });
+    expect(() => parseStoreLocation("memory:")).toThrow(/"memory:" keeps nothing once the process ends/);
+    await expect(openStore("memory:")).rejects.toThrow(/it is for tests/);
   });
 
   it.each(["postgres://flagwire:secret@db/flags", "postgresql://db/flags"])("refuses %s clearly, for now, without echoing a password", (url) => {
@@ -44,9 +49,9 @@ describe("openStore(url)", () => {
   });
 
   it("opens a fresh in-memory database each time", async () => {
-    const first = await openStore("memory:");
+    const first = await openStore("memory:", { allowMemory: true });
     await first.flags.write(0, (_missed, w) => w.append({ kind: "customer.created", customerId: "c1" }, null, 1));
-    const second = await openStore("memory:");
+    const second = await openStore("memory:", { allowMemory: true });
     expect([await first.flags.latestRevision(), await second.flags.latestRevision()]).toEqual([1, 0]);
     expect(storeExists("memory:")).toBe(false);
     await Promise.all([first.close(), second.close()]);
