@@ -118,7 +118,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
   }
   const storage = await openStore(options.dbPath);
-  let engine: FlagEngine;
+  let engine: FlagEngine | undefined;
+  let tokens: TokenRegistry | undefined;
+  // Closes what was opened so far: the engine closes the flag store (after its pending writes), or the store itself.
+  const closeStorage = async () => {
+    await tokens?.close();
+    await (engine ? engine.close() : storage.flags.close());
+    await storage.tokens.close();
+  };
   try {
     engine = await createFlagEngine({
       store: storage.flags,
@@ -129,25 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       retention: options.retention,
       onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
     });
-  } catch (err) {
-    await storage.close();
-    throw err;
-  }
-  let tokens: TokenRegistry;
-  try {
     tokens = await createTokenRegistry({ store: storage.tokens });
-  } catch (err) {
-    await engine.close();
-    await storage.tokens.close();
-    throw err;
-  }
-  const closeStorage = async () => {
-    await tokens.close();
-    // The engine closes the flag store; the token store is closed here.
-    await engine.close();
-    await storage.tokens.close();
-  };
-  try {
     if (options.bootstrapToken) {
       const { created } = await tokens.ensureBootstrap(options.bootstrapToken);
       if (created) logger.info({ token: "bootstrap", role: "admin" }, "created the admin token of FLAGWIRE_BOOTSTRAP_TOKEN");
