@@ -10,7 +10,10 @@ export interface Requirement {
  * A requirement that is skipped where it is missing (a developer's machine), unless FLAGWIRE_REQUIRE_<name>=1:
  * CI sets it, so that there a missing requirement fails the test instead of skipping it silently.
  */
-export function requirement(name: "POLYGLOT" | "TMPFS" | "NOBODY", available: boolean, missing: string): Requirement {
+/** The machine parts a test may need; CI demands each one with FLAGWIRE_REQUIRE_<name>=1. */
+export type RequirementName = "POLYGLOT" | "TMPFS" | "NOBODY" | "POSTGRES" | "BROWSER" | "GO" | "SYSTEMD";
+
+export function requirement(name: RequirementName, available: boolean, missing: string): Requirement {
   const variable = `FLAGWIRE_REQUIRE_${name}`;
   return {
     run: available || process.env[variable] === "1",
