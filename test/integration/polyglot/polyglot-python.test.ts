@@ -41,5 +41,5 @@ describe.runIf(PYTHON_GRPC.run)("a Python grpcio client (skipped: apt-get instal
     const env = { ...process.env, PYTHONPATH: join(ROOT, "gen/python"), PYTHONDONTWRITEBYTECODE: "1" };
     const { stdout } = await run(PYTHON, [script, `127.0.0.1:${ts.server.grpcPort}`], { env });
     expectPolyglotWorkflow(JSON.parse(stdout) as Record<string, unknown>, "python-client");
-  });
+  }, 30_000);
 });
