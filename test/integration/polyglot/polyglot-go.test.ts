@@ -45,13 +45,14 @@ describe.runIf(GO.run)("a Go grpc-go client (skipped: apt-get install golang-go 
       GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "flagwire-go-build-cache"),
       GOFLAGS: "",
     };
-    const [, server] = await Promise.all([
-      run("go", ["build", "-trimpath", "-o", client, "flagwire/test/integration/polyglot/go_client"], { env, cwd: dir }),
-      // No periodic heartbeat during the test: the resumed stream's messages are compared exactly.
-      startTestServer({ heartbeatIntervalMs: 600_000 }),
-    ]);
-    ts = server;
-  }, 240_000);
+    // -trimpath: the temp GOPATH's name stays out of the cache keys, so later runs reuse the compiled stubs too.
+    const build = run("go", ["build", "-trimpath", "-o", client, "flagwire/test/integration/polyglot/go_client"], { env, cwd: dir });
+    // No periodic heartbeat during the test: the resumed stream's messages are compared exactly.
+    const [built, started] = await Promise.allSettled([build, startTestServer({ heartbeatIntervalMs: 600_000 })]);
+    if (started.status === "fulfilled") ts = started.value; // closed by afterAll even when the build failed
+    if (built.status === "rejected") throw built.reason;
+    if (started.status === "rejected") throw started.reason;
+  }, 600_000); // a cold build cache compiles grpc-go: about 30 s of CPU, minutes on a crowded machine
   afterAll(async () => {
     await ts?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
