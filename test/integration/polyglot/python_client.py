@@ -1,59 +1,101 @@
-"""A gRPC client in another language: Python's grpcio (the C core), with messages built from the
-contract's descriptor set rather than from the TypeScript code. Runs the classic workflow against a
-flagwire server and prints what it saw as one JSON document for the test to check.
+"""A gRPC client in another language: Python's grpcio (the C core) with the stubs generated from the
+contract (gen/python, on PYTHONPATH). Runs the classic workflow, evaluations with their reasons and a
+WatchChanges resume by revision against a flagwire server, and prints what it saw as one JSON document;
+test/support/polyglot-workflow.ts checks it (go_client/main.go prints the same document).
 
-usage: python3 python_client.py HOST:PORT DESCRIPTOR_SET
+usage: PYTHONPATH=gen/python python3 python_client.py HOST:PORT
 """
 import json
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import json_format
 
-address, descriptor_set = sys.argv[1], sys.argv[2]
-files = descriptor_pb2.FileDescriptorSet()
-with open(descriptor_set, "rb") as f:
-    files.ParseFromString(f.read())
-pool = descriptor_pool.DescriptorPool()
-for file in files.file:
-    pool.Add(file)
-factory = message_factory.MessageFactory(pool)
-service = pool.FindServiceByName("flagwire.v1.FeatureFlagService")
-channel = grpc.insecure_channel(address)
+from flagwire.v1 import flags_pb2 as pb
+from flagwire.v1 import flags_pb2_grpc
+
 METADATA = (("x-flagwire-actor", "python-client"),)
+TIMEOUT = 10
+
+channel = grpc.insecure_channel(sys.argv[1])
+flags = flags_pb2_grpc.FeatureFlagServiceStub(channel)
 
 
-def stub(name):
-    method = service.FindMethodByName(name)
-    request_class = factory.GetPrototype(method.input_type)
-    response_class = factory.GetPrototype(method.output_type)
-    path = f"/{service.full_name}/{name}"
-    make = channel.unary_stream if method.server_streaming else channel.unary_unary
-    call = make(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=response_class.FromString)
-    return lambda **fields: call(json_format.ParseDict(fields, request_class()), metadata=METADATA, timeout=5)
+def call(method, request):
+    return method(request, metadata=METADATA, timeout=TIMEOUT)
 
 
 def as_dict(message):
     return json_format.MessageToDict(message, including_default_value_fields=True)
 
 
+def watch_message(response):
+    """A stream message as the test compares it: its change, or the heartbeat's revision."""
+    if response.HasField("change"):
+        return {"change": as_dict(response.change)}
+    return {"heartbeat": str(response.heartbeat.revision)}
+
+
+def customer(id):
+    return pb.Target(customer_id=id)
+
+
+def user(id):
+    return pb.Target(user_id=id)
+
+
 out = {}
-stub("CreateFeature")(name="dashboard", enabled=True)
-stub("CreateCustomer")(id="101")
-stub("CreateCustomer")(id="202")
-stub("SetOverride")(feature="dashboard", target={"customerId": "101"}, enabled=False)
-out["features_for_101"] = as_dict(stub("ListFeaturesForCustomer")(customerId="101"))
-out["features_for_202"] = as_dict(stub("ListFeaturesForCustomer")(customerId="202"))
-out["customers_with"] = as_dict(stub("ListCustomersWithFeature")(feature="dashboard"))
+# A first watcher, from the start: it sees the workflow's writes live, then drops out.
+first = call(flags.WatchChanges, pb.WatchChangesRequest(since_revision=0))
+out["first_stream_start"] = watch_message(next(first))
+
+call(flags.CreateFeature, pb.CreateFeatureRequest(name="dashboard", enabled=True))
+call(flags.CreateCustomer, pb.CreateCustomerRequest(id="101"))
+call(flags.CreateCustomer, pb.CreateCustomerRequest(id="202"))
+call(flags.CreateUser, pb.CreateUserRequest(id="456", customer_id="202"))
+call(flags.SetOverride, pb.SetOverrideRequest(feature="dashboard", target=customer("101"), enabled=False))
+call(flags.SetOverride, pb.SetOverrideRequest(feature="dashboard", target=user("456"), enabled=False))
+out["first_stream"] = [watch_message(next(first)) for _ in range(6)]
+first.cancel()
+
+out["features_for_101"] = as_dict(call(flags.ListFeaturesForCustomer, pb.ListFeaturesForCustomerRequest(customer_id="101")))
+out["features_for_202"] = as_dict(call(flags.ListFeaturesForCustomer, pb.ListFeaturesForCustomerRequest(customer_id="202")))
+out["customers_with"] = as_dict(call(flags.ListCustomersWithFeature, pb.ListCustomersWithFeatureRequest(feature="dashboard")))
 out["explicitly_disabled"] = as_dict(
-    stub("ListCustomersWithFeature")(feature="dashboard", filter="CUSTOMER_FEATURE_FILTER_EXPLICITLY_DISABLED")
+    call(
+        flags.ListCustomersWithFeature,
+        pb.ListCustomersWithFeatureRequest(feature="dashboard", filter=pb.CUSTOMER_FEATURE_FILTER_EXPLICITLY_DISABLED),
+    )
 )
-out["evaluate"] = as_dict(stub("Evaluate")(feature="dashboard", customerId="101"))
+out["evaluate_customer_101"] = as_dict(call(flags.Evaluate, pb.EvaluateRequest(feature="dashboard", customer_id="101")))
+out["evaluate_user_456"] = as_dict(call(flags.Evaluate, pb.EvaluateRequest(feature="dashboard", user_id="456")))
+out["evaluate_customer_202"] = as_dict(call(flags.Evaluate, pb.EvaluateRequest(feature="dashboard", customer_id="202")))
 try:
-    stub("Evaluate")(feature="dashbord")
+    call(flags.Evaluate, pb.EvaluateRequest(feature="dashbord"))
 except grpc.RpcError as err:
     out["not_found"] = {"code": err.code().name, "details": err.details()}
-stream = stub("WatchChanges")(sinceRevision="0")
-out["replayed"] = [as_dict(next(stream).change) for _ in range(4)]
-stream.cancel()
+
+# Remove: the user's override, then customer 101 with its override.
+call(flags.ClearOverride, pb.ClearOverrideRequest(feature="dashboard", target=user("456")))
+call(flags.DeleteCustomer, pb.DeleteCustomerRequest(id="101"))
+out["evaluate_user_456_cleared"] = as_dict(call(flags.Evaluate, pb.EvaluateRequest(feature="dashboard", user_id="456")))
+out["customers_left"] = as_dict(call(flags.ListCustomers, pb.ListCustomersRequest()))
+out["explicitly_disabled_left"] = as_dict(
+    call(
+        flags.ListCustomersWithFeature,
+        pb.ListCustomersWithFeatureRequest(feature="dashboard", filter=pb.CUSTOMER_FEATURE_FILTER_EXPLICITLY_DISABLED),
+    )
+)
+
+# Resume from the last revision the first watcher received: the replay up to a heartbeat, then a live write.
+resume_from = int(out["first_stream"][-1]["change"]["revision"])
+second = call(flags.WatchChanges, pb.WatchChangesRequest(since_revision=resume_from))
+resumed = []
+while not resumed or "heartbeat" not in resumed[-1]:
+    resumed.append(watch_message(next(second)))
+call(flags.SetFeatureEnabled, pb.SetFeatureEnabledRequest(name="dashboard", enabled=False))
+resumed.append(watch_message(next(second)))
+second.cancel()
+out["resumed_from"] = str(resume_from)
+out["resumed"] = resumed
 print(json.dumps(out))
