@@ -25,6 +25,7 @@ import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
+import { createOfrepRoute } from "./http/ofrep/ofrep-route.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
@@ -214,6 +215,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),
+      // OFREP (OpenFeature): through the same guard, stream limit and request limit as the RPCs.
+      routes: [createOfrepRoute({ engine, guard, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs })],
     });
   } catch (err) {
     await grpc?.close(0);
