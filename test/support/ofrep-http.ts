@@ -6,7 +6,7 @@ export interface OfrepOutcome {
   text: string;
 }
 
-/** POSTs to an OFREP path as a hand-written client would; `body` is sent as is (a string) or as JSON. */
+/** POSTs to an OFREP path as a hand-written client would; `body` is sent as is (a string or bytes) or as JSON. */
 export async function postOfrep(
   baseUrl: string,
   path: string,
@@ -15,7 +15,7 @@ export async function postOfrep(
   method = "POST",
 ): Promise<OfrepOutcome> {
   const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
-  if (method !== "GET" && method !== "HEAD") init.body = typeof body === "string" ? body : JSON.stringify(body);
+  if (method !== "GET" && method !== "HEAD") init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
   const res = await fetch(`${baseUrl}${path}`, init);
   const text = await res.text();
   let parsed: Record<string, unknown> | undefined;

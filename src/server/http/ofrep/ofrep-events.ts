@@ -55,11 +55,17 @@ export async function streamOfrepEvents(
       } else await write(res, REFETCH);
     }
   } catch (err) {
-    // Cut off, revoked or shutting down: say why (a comment, which EventSource ignores); it reconnects and refetches.
+    // Cut off or shutting down: say why (a comment, which EventSource ignores); it reconnects and refetches.
     if (!(err instanceof DomainError)) throw err;
-    if (!res.destroyed) res.write(`: ${err.message.replace(/\n/g, " ")}\n\n`);
+    endWith(res, err);
   }
+  // Aborted with a reason (the token was revoked): say so too.
+  if (signal.reason instanceof DomainError) endWith(res, signal.reason);
   res.end();
+}
+
+function endWith(res: ServerResponse, err: DomainError): void {
+  if (!res.destroyed && !res.writableEnded) res.write(`: ${err.message.replace(/\n/g, " ")}\n\n`);
 }
 
 /** Writes and waits for the socket to drain when its buffer is full: the hub counts what is left unsent. */

@@ -85,13 +85,15 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
     const release = options.streams?.open(call);
     const stream = new AbortController();
     const revoked = options.guard?.revocation(call);
+    // Revoked: the stream ends saying why (the signal's reason); the client gone: it just ends.
+    const revoke = () => stream.abort(revoked?.reason);
     const stop = () => stream.abort();
-    revoked?.addEventListener("abort", stop, { once: true });
+    revoked?.addEventListener("abort", revoke, { once: true });
     exchange.res.once("close", stop);
     try {
       await streamOfrepEvents(engine, exchange.res, lastSeen, stream.signal, options.cutOffGraceMs);
     } finally {
-      revoked?.removeEventListener("abort", stop);
+      revoked?.removeEventListener("abort", revoke);
       release?.();
     }
   });
