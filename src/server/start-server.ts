@@ -216,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),
       // OFREP (OpenFeature): through the same guard, stream limit and request limit as the RPCs.
-      routes: [createOfrepRoute({ engine, guard, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs })],
+      routes: [createOfrepRoute({ engine, guard, authOn: () => tokens.authOn, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs })],
     });
   } catch (err) {
     await grpc?.close(0);

@@ -15,7 +15,7 @@ const page: OfrepPage = {
   changes: [],
   async start(baseUrl, targetingKey) {
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => {
-      page.changes.push([...(details?.flagsChanged ?? [])]);
+      page.changes.push([...((details as { flagsChanged?: string[] } | undefined)?.flagsChanged ?? [])]);
     });
     await OpenFeature.setProviderAndWait(new OFREPWebProvider({ baseUrl, changeDetection: "sse", cacheMode: "disabled" }), { targetingKey });
   },

@@ -65,4 +65,24 @@ describe("event stream", () => {
     // The stream ends (the body completes) with a comment saying why.
     expect(await text).toMatch(/revoked/);
   });
+
+  it("bulk answers carry a sealed ticket for EventSource, which sends no headers; a forged or revoked one is 401", async () => {
+    const holder = (await ts.tokenClient("connect", BOOTSTRAP).createToken({ name: "holder", role: TokenRole.READER })).secret;
+    const bulk = await postOfrep(ts.httpUrl, BULK_PATH, { context: {} }, { "x-api-key": holder });
+    const [stream] = bulk.body?.eventStreams as Array<{ endpoint: { requestUri: string } }>;
+    const uri = stream?.endpoint.requestUri ?? "";
+    expect(uri).toMatch(/^\/ofrep\/v1\/events\?ticket=[A-Za-z0-9_-]+$/);
+    expect(uri).not.toContain(holder);
+    const abort = new AbortController();
+    const opened = await fetch(`${ts.httpUrl}${uri}`, { signal: abort.signal });
+    expect(opened.status).toBe(200);
+    abort.abort();
+    const forged = await postOfrep(ts.httpUrl, `${uri.slice(0, -4)}AAAA`, undefined, {}, "GET");
+    expect(forged.status).toBe(401);
+    expect(forged.body?.errorDetails).toMatch(/ticket is not valid .*POST \/ofrep\/v1\/evaluate\/flags again/);
+    await ts.tokenClient("connect", BOOTSTRAP).revokeToken({ name: "holder" });
+    const revoked = await postOfrep(ts.httpUrl, uri, undefined, {}, "GET");
+    expect(revoked.status).toBe(401);
+    expect(revoked.body?.errorDetails).toMatch(/"holder" was revoked/);
+  });
 });

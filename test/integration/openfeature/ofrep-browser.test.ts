@@ -69,11 +69,11 @@ describe.runIf(BROWSER.run)("OFREP web provider in chromium", () => {
     await new Promise((resolve) => pages?.close(resolve));
   });
 
-  const value = (key: string) => page.evaluate((k) => (window as unknown as OfrepWindow).ofrep.value(k), key);
-  const changes = () => page.evaluate(() => (window as unknown as OfrepWindow).ofrep.changes);
+  const value = (key: string) => page.evaluate((k) => (globalThis as unknown as OfrepWindow).ofrep.value(k), key);
+  const changes = () => page.evaluate(() => (globalThis as unknown as OfrepWindow).ofrep.changes);
 
   it("starts with the server's values, follows a change by SSE, and revalidates with a 304", async () => {
-    await page.evaluate((baseUrl) => (window as unknown as OfrepWindow).ofrep.start(baseUrl, "ann"), ts.httpUrl);
+    await page.evaluate((baseUrl) => (globalThis as unknown as OfrepWindow).ofrep.start(baseUrl, "ann"), ts.httpUrl);
     expect(await value("new-nav")).toEqual({ value: true, variant: "on", reason: "TARGETING_MATCH" });
     expect(await value("banner")).toEqual({ value: true, variant: "on", reason: "STATIC" });
     expect(bulkStatuses).toEqual([200]);

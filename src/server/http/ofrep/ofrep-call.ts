@@ -22,9 +22,10 @@ export const OFREP_METHODS = {
 /**
  * The call of an OFREP request, for the call guard and the stream limit. The token may come as
  * `Authorization: Bearer <token>` or as `X-API-Key: <token>` (what OFREP providers are often configured with); both
- * at once are ambiguous unless they agree, and then the guard refuses them as it refuses repeated headers.
+ * at once are ambiguous unless they agree, and then the guard refuses them as it refuses repeated headers. An
+ * event stream opened with a ticket (event-ticket.ts) carries the header the ticket was issued for instead.
  */
-export function ofrepCall(rpc: RpcMethod, req: IncomingMessage): Call {
+export function ofrepCall(rpc: RpcMethod, req: IncomingMessage, ticketAuthorization?: string): Call {
   return {
     rpc,
     protocol: "http",
@@ -34,6 +35,7 @@ export function ofrepCall(rpc: RpcMethod, req: IncomingMessage): Call {
       const value = req.headers[name.toLowerCase()];
       const joined = Array.isArray(value) ? value.join(", ") : (value ?? null);
       if (name.toLowerCase() !== "authorization") return joined;
+      if (ticketAuthorization !== undefined) return ticketAuthorization;
       const apiKey = req.headers["x-api-key"];
       if (apiKey === undefined) return joined;
       const fromKey = `Bearer ${Array.isArray(apiKey) ? apiKey.join(", ") : apiKey}`;

@@ -13,6 +13,7 @@ import { logRefusedRpc } from "../../rpc-interceptor.js";
 import { createEvaluateHandlers } from "../../services/evaluate-handlers.js";
 import type { StreamLimit } from "../../stream-limit.js";
 import type { HttpExchange, HttpRoute, RouteTarget } from "../http-route.js";
+import { createEventTickets, type EventTickets } from "./event-ticket.js";
 import { ofrepCall, OFREP_METHODS } from "./ofrep-call.js";
 import { OfrepError, ofrepErrorBody, ofrepErrorOf } from "./ofrep-error.js";
 import { bulkEtag, noneMatch } from "./ofrep-etag.js";
@@ -28,6 +29,8 @@ export interface OfrepRouteOptions {
   engine: OfrepEngine;
   /** Admits each request by its token (reader role), as for every RPC; none: every request is admitted. */
   guard?: CallGuard | undefined;
+  /** Whether calls need a token now: then bulk answers point at the event stream with a ticket (event-ticket.ts). */
+  authOn?: (() => boolean) | undefined;
   /** Counts event streams with the other streams of the server. */
   streams?: StreamLimit | undefined;
   logger: Logger;
@@ -53,7 +56,9 @@ const USE = `use POST ${SINGLE}{key} or POST ${BULK} with {"context": {...}}, or
 export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
   const handlers = createEvaluateHandlers(options.engine);
   const { engine, readMaxBytes } = options;
-  const single = target(OFREP_METHODS.evaluateFlag, "POST", options, async (exchange) => {
+  const context: RouteContext = { ...options, tickets: createEventTickets() };
+  const { tickets } = context;
+  const single = target(OFREP_METHODS.evaluateFlag, "POST", context, async (exchange) => {
     const key = flagKey(exchange.path);
     const context = await readOfrepRequest(exchange.req, readMaxBytes);
     let answer;
@@ -67,7 +72,7 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
     const body = ofrepEvaluation(key, answer.evaluation, engine.state.features.get(key), answer.revision);
     sendJson(exchange.res, 200, JSON.stringify(body));
   });
-  const bulk = target(OFREP_METHODS.evaluateFlags, "POST", options, async (exchange) => {
+  const bulk = target(OFREP_METHODS.evaluateFlags, "POST", context, async (exchange, call) => {
     const context = await readOfrepRequest(exchange.req, readMaxBytes);
     const { features, evaluations, revision } = handlers.evaluateAll(create(EvaluateAllRequestSchema, { customerId: context.customerId ?? "", userId: context.userId ?? "" }));
     const flags = features.map((name, i) => ofrepEvaluation(name, evaluations[i] as Evaluation, engine.state.features.get(name), revision));
@@ -77,10 +82,13 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
       exchange.res.end();
       return;
     }
-    const body = { flags, metadata: { revision }, eventStreams: [{ type: "sse", endpoint: { requestUri: EVENTS_PATH } }] };
+    // EventSource cannot send the token: with authentication on, the stream's URL carries it, sealed (event-ticket.ts).
+    const authorization = options.authOn?.() ? call.header("authorization") : null;
+    const requestUri = authorization ? `${EVENTS_PATH}?ticket=${tickets.issue(authorization)}` : EVENTS_PATH;
+    const body = { flags, metadata: { revision }, eventStreams: [{ type: "sse", endpoint: { requestUri } }] };
     sendJson(exchange.res, 200, JSON.stringify(body), { etag });
   });
-  const events = target(OFREP_METHODS.events, "GET", options, async (exchange, call) => {
+  const events = target(OFREP_METHODS.events, "GET", context, async (exchange, call) => {
     const lastSeen = lastEventRevision(headerText(exchange.req.headers["last-event-id"]));
     const release = options.streams?.open(call);
     const stream = new AbortController();
@@ -97,7 +105,7 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
       release?.();
     }
   });
-  const unknown = target({ ...OFREP_METHODS.evaluateFlags, name: "ofrep" }, "*", options, async (exchange) => {
+  const unknown = target({ ...OFREP_METHODS.evaluateFlags, name: "ofrep" }, "*", context, async (exchange) => {
     throw new OfrepError(404, "GENERAL", `no OFREP endpoint at ${JSON.stringify(exchange.path.slice(0, 100))}: ${USE}`);
   });
   return {
@@ -113,11 +121,26 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
 
 type Serve = (exchange: HttpExchange, call: Call) => Promise<void>;
 
+type RouteContext = OfrepRouteOptions & { tickets: EventTickets };
+
+/** The authorization an event stream's `?ticket=` carries; undefined without one; 401 for one we did not issue. */
+function ticketOf(url: string | undefined, tickets: EventTickets): string | undefined {
+  const query = url?.split("?", 2)[1];
+  const ticket = query === undefined ? null : new URLSearchParams(query).get("ticket");
+  if (ticket === null) return undefined;
+  const authorization = tickets.redeem(ticket);
+  if (authorization === undefined) {
+    throw new OfrepError(401, "GENERAL", `the event stream's ticket is not valid (expired, or issued before the server restarted): POST ${BULK} again for a new eventStreams URL`);
+  }
+  return authorization;
+}
+
 /**
  * One endpoint: the method check (405), the call guard (401/403), then `serve`; any refusal is written as an
  * OFREP error body, and every request gets one log line, as RPCs do.
  */
-function target(rpc: RpcMethod, httpMethod: "GET" | "POST" | "*", options: OfrepRouteOptions, serve: Serve): RouteTarget {
+function target(rpc: RpcMethod, httpMethod: "GET" | "POST" | "*", options: RouteContext, serve: Serve): RouteTarget {
+  const { tickets } = options;
   const { logger, guard } = options;
   const methodLog = logger.child({ method: rpc.name });
   return {
@@ -131,7 +154,7 @@ function target(rpc: RpcMethod, httpMethod: "GET" | "POST" | "*", options: Ofrep
         if (httpMethod !== "*" && req.method !== httpMethod) {
           throw new OfrepError(405, "GENERAL", `HTTP method ${req.method} is not allowed at ${exchange.path.slice(0, 100)}: ${USE}`, { allow: httpMethod });
         }
-        const call = ofrepCall(rpc, req);
+        const call = ofrepCall(rpc, req, rpc === OFREP_METHODS.events ? ticketOf(req.url, tickets) : undefined);
         guard?.admit(call);
         await serve(exchange, call);
         if (methodLog.isLevelEnabled("debug")) methodLog.debug({ protocol: "http", code: "ok", durationMs: elapsed(started) }, "rpc");
