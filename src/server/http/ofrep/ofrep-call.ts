@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { createContextValues } from "@connectrpc/connect";
+import { createContextValues, type ContextValues } from "@connectrpc/connect";
 import { clientAddress, type Call, type RpcMethod } from "../../call-context.js";
 
 /** How auth, logging and limits name the OFREP endpoints: a service of their own, with a role each (method-roles.ts). */
@@ -26,11 +26,17 @@ export const OFREP_METHODS = {
  * event stream opened with a ticket (event-ticket.ts) carries the header the ticket was issued for instead.
  */
 export function ofrepCall(rpc: RpcMethod, req: IncomingMessage, ticketAuthorization?: string): Call {
+  let values: ContextValues | undefined;
+  // Read only when asked: with authentication off, a single evaluation reads neither (getpeername is a system call).
   return {
     rpc,
     protocol: "http",
-    clientAddress: clientAddress(req.socket.remoteAddress),
-    values: createContextValues(),
+    get clientAddress() {
+      return clientAddress(req.socket.remoteAddress);
+    },
+    get values() {
+      return (values ??= createContextValues());
+    },
     header(name) {
       const value = req.headers[name.toLowerCase()];
       const joined = Array.isArray(value) ? value.join(", ") : (value ?? null);

@@ -149,7 +149,6 @@ function target(rpc: RpcMethod, httpMethod: "GET" | "POST" | "*", options: Route
       const started = performance.now();
       exchange.handlerLogged = () => true;
       const { req, res } = exchange;
-      const key = rpc === OFREP_METHODS.evaluateFlag ? safeKey(exchange.path) : undefined;
       try {
         if (httpMethod !== "*" && req.method !== httpMethod) {
           throw new OfrepError(405, "GENERAL", `HTTP method ${req.method} is not allowed at ${exchange.path.slice(0, 100)}: ${USE}`, { allow: httpMethod });
@@ -171,6 +170,7 @@ function target(rpc: RpcMethod, httpMethod: "GET" | "POST" | "*", options: Route
         if (res.headersSent) return void res.end();
         // A body left unread (too large, or never read) would hold the connection: close it after the answer.
         const close: Record<string, string> = req.readableEnded ? {} : { connection: "close" };
+        const key = rpc === OFREP_METHODS.evaluateFlag ? (safeKey(exchange.path) ?? exchange.path.slice(SINGLE.length, SINGLE.length + 200)) : undefined;
         sendJson(res, refusal.status, ofrepErrorBody(refusal, key), { ...refusal.header, ...close });
       }
     },

@@ -7,6 +7,7 @@ import { OfrepError } from "./ofrep-error.js";
 /** What the context attributes mean to flagwire: the user and the customer; any other attribute is ignored. */
 export const CONTEXT_ATTRIBUTES = { user: "targetingKey", customer: "customerId" } as const;
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 /**
@@ -70,7 +71,7 @@ async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<str
   }
   const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new OfrepError(400, "PARSE_ERROR", "the request body is not UTF-8: send JSON in UTF-8");
   }
