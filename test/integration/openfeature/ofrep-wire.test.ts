@@ -152,3 +152,13 @@ describe("event stream", () => {
     await flags.setFeatureEnabled({ name: "half", enabled: false });
   });
 });
+
+describe("event stream at shutdown", () => {
+  it("ends with a comment saying why, so the EventSource reconnects later, and the server still closes", async () => {
+    const own = await startTestServer();
+    const res = await fetch(`${own.httpUrl}/ofrep/v1/events`, { signal: AbortSignal.timeout(10_000) });
+    const text = res.text();
+    await own.close();
+    expect(await text).toMatch(/^id: 0\n\n(: heartbeat\n\n)?: the server is shutting down/);
+  });
+});
