@@ -5,7 +5,7 @@ import { OpenFeature, ProviderEvents } from "@openfeature/web-sdk";
 // stock OFREP web provider, and a few hooks on `window` for the test to drive and read it.
 
 interface OfrepPage {
-  start(baseUrl: string, targetingKey: string): Promise<void>;
+  start(baseUrl: string, targetingKey: string, token?: string): Promise<void>;
   value(key: string): { value: boolean; variant: string | undefined; reason: string | undefined };
   /** The flag keys of each ConfigurationChanged event so far. */
   changes: string[][];
@@ -13,11 +13,11 @@ interface OfrepPage {
 
 const page: OfrepPage = {
   changes: [],
-  async start(baseUrl, targetingKey) {
+  async start(baseUrl, targetingKey, token) {
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => {
       page.changes.push([...((details as { flagsChanged?: string[] } | undefined)?.flagsChanged ?? [])]);
     });
-    await OpenFeature.setProviderAndWait(new OFREPWebProvider({ baseUrl, changeDetection: "sse", cacheMode: "disabled" }), { targetingKey });
+    await OpenFeature.setProviderAndWait(new OFREPWebProvider({ baseUrl, changeDetection: "sse", cacheMode: "disabled", ...(token ? { headers: [["X-API-Key", token]] } : {}) }), { targetingKey });
   },
   value(key) {
     const details = OpenFeature.getClient().getBooleanDetails(key, false);

@@ -22,9 +22,35 @@ async function eventually(what: string, condition: () => Promise<boolean>): Prom
   }
 }
 
-type OfrepWindow = { ofrep: { start(baseUrl: string, targetingKey: string): Promise<void>; value(key: string): { value: boolean; variant?: string; reason?: string }; changes: string[][] } };
+type OfrepWindow = { ofrep: { start(baseUrl: string, targetingKey: string, token?: string): Promise<void>; value(key: string): { value: boolean; variant?: string; reason?: string }; changes: string[][] } };
 
-describe.runIf(BROWSER.run)("OFREP web provider in chromium", () => {
+/** The page's script (bundled once) and one chromium for both server set-ups. */
+let parts: Promise<{ script: string; browser: Browser }> | undefined;
+function sharedParts(): Promise<{ script: string; browser: Browser }> {
+  parts ??= (async () => {
+    const bundled = await build({
+      entryPoints: [fileURLToPath(new URL("../../support/ofrep-web-page.ts", import.meta.url))],
+      bundle: true,
+      write: false,
+      format: "iife",
+      platform: "browser",
+      logLevel: "silent",
+    });
+    return { script: bundled.outputFiles[0]?.text ?? "", browser: await launchBrowser() };
+  })();
+  return parts;
+}
+afterAll(async () => {
+  if (parts) await (await parts).browser.close();
+});
+
+const TOKEN = "fw_ofrep-browser-bootstrap-secret-00000000000000000";
+
+describe.runIf(BROWSER.run).each([
+  ["authentication off", undefined],
+  // The token goes as X-API-Key; the EventSource, which cannot send it, opens the stream with the bulk answer's ticket.
+  ["authentication on", TOKEN],
+])("OFREP web provider in chromium, %s", (_name, token) => {
   let ts: TestServer;
   let flags: FlagClient;
   let pages: Server;
@@ -34,28 +60,20 @@ describe.runIf(BROWSER.run)("OFREP web provider in chromium", () => {
 
   beforeAll(async () => {
     BROWSER.check();
-    const bundled = await build({
-      entryPoints: [fileURLToPath(new URL("../../support/ofrep-web-page.ts", import.meta.url))],
-      bundle: true,
-      write: false,
-      format: "iife",
-      platform: "browser",
-      logLevel: "silent",
-    });
-    const script = bundled.outputFiles[0]?.text ?? "";
+    const { script, browser: shared } = await sharedParts();
+    browser = shared;
     pages = createServer((req, res) => {
       if (req.url === "/page.js") res.writeHead(200, { "content-type": "text/javascript" }).end(script);
       else res.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><script src="/page.js"></script>');
     });
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-    ts = await startTestServer({ allowOrigins: [origin] });
-    flags = ts.client();
+    ts = await startTestServer({ allowOrigins: [origin], ...(token ? { bootstrapToken: token } : {}) });
+    flags = ts.client("connect", undefined, token);
     await flags.createFeature({ name: "new-nav", enabled: false });
     await flags.createFeature({ name: "banner", enabled: true });
     await flags.createUser({ id: "ann" });
     await flags.setOverride({ feature: "new-nav", target: { kind: { case: "userId", value: "ann" } }, enabled: true });
-    browser = await launchBrowser();
     page = await browser.newPage();
     page.on("response", (response) => {
       if (new URL(response.url()).pathname === "/ofrep/v1/evaluate/flags") bulkStatuses.push(response.status());
@@ -64,7 +82,7 @@ describe.runIf(BROWSER.run)("OFREP web provider in chromium", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
     await ts?.close();
     await new Promise((resolve) => pages?.close(resolve));
   });
@@ -73,7 +91,7 @@ describe.runIf(BROWSER.run)("OFREP web provider in chromium", () => {
   const changes = () => page.evaluate(() => (globalThis as unknown as OfrepWindow).ofrep.changes);
 
   it("starts with the server's values, follows a change by SSE, and revalidates with a 304", async () => {
-    await page.evaluate((baseUrl) => (globalThis as unknown as OfrepWindow).ofrep.start(baseUrl, "ann"), ts.httpUrl);
+    await page.evaluate(([baseUrl, secret]) => (globalThis as unknown as OfrepWindow).ofrep.start(baseUrl as string, "ann", secret), [ts.httpUrl, token] as const);
     expect(await value("new-nav")).toEqual({ value: true, variant: "on", reason: "TARGETING_MATCH" });
     expect(await value("banner")).toEqual({ value: true, variant: "on", reason: "STATIC" });
     expect(bulkStatuses).toEqual([200]);
