@@ -101,3 +101,22 @@ describe("other paths", () => {
     expect(await dumpState(flags)).toEqual(before);
   });
 });
+
+describe("event stream limits", () => {
+  it("a client past its stream limit is 429 with Retry-After, and its open stream goes on", async () => {
+    const own = await startTestServer({ limits: { maxStreamsPerClient: 1 } });
+    const abort = new AbortController();
+    try {
+      const first = await fetch(`${own.httpUrl}/ofrep/v1/events`, { signal: abort.signal });
+      expect(first.status).toBe(200);
+      const second = await postOfrep(own.httpUrl, "/ofrep/v1/events", undefined, {}, "GET");
+      expect(second.status).toBe(429);
+      expect(second.header.get("retry-after")).toBe("30");
+      expect(second.body?.errorDetails).toMatch(/already has 1 streams open, the most one client address may have/);
+      expect(own.server.engine.watcherCount).toBe(1);
+    } finally {
+      abort.abort();
+      await own.close();
+    }
+  });
+});

@@ -35,8 +35,12 @@ const OFREP_STATUS_OF: Record<DomainError["code"], [number, OfrepErrorCode]> = {
 /** The OFREP refusal for a domain error (its message kept: it names the value and what would be valid). */
 export function ofrepErrorOf(error: DomainError): OfrepError {
   const [status, code] = OFREP_STATUS_OF[error.code];
-  return new OfrepError(status, code, error.message);
+  // Too many streams open: clients (OFREP providers read it) wait before trying again rather than at once.
+  return new OfrepError(status, code, error.message, status === 429 ? { "retry-after": RETRY_AFTER_S } : {});
 }
+
+/** Seconds a refused stream's client is asked to wait: long enough for other streams to close. */
+const RETRY_AFTER_S = "30";
 
 /** The JSON body of a refusal: `{key?, errorCode, errorDetails}`, as OFREP's failure responses are shaped. */
 export function ofrepErrorBody(error: OfrepError, key: string | undefined): string {
