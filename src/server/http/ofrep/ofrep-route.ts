@@ -58,12 +58,18 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
   const { engine, readMaxBytes } = options;
   const context: RouteContext = { ...options, tickets: createEventTickets() };
   const { tickets } = context;
+  // One request message each, filled per call: the handlers read it synchronously and keep nothing of it.
+  const one = create(EvaluateRequestSchema);
+  const all = create(EvaluateAllRequestSchema);
   const single = target(OFREP_METHODS.evaluateFlag, "POST", context, async (exchange) => {
     const key = flagKey(exchange.path);
     const context = await readOfrepRequest(exchange.req, readMaxBytes);
     let answer;
     try {
-      answer = handlers.evaluate(create(EvaluateRequestSchema, { feature: key, customerId: context.customerId ?? "", userId: context.userId ?? "" }));
+      one.feature = key;
+      one.customerId = context.customerId ?? "";
+      one.userId = context.userId ?? "";
+      answer = handlers.evaluate(one);
     } catch (err) {
       // The context was checked above: what is left is the key, malformed or unknown, and so names no flag.
       if (err instanceof DomainError && err.code === "INVALID_ARGUMENT") throw new OfrepError(404, "FLAG_NOT_FOUND", err.message);
@@ -74,7 +80,9 @@ export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
   });
   const bulk = target(OFREP_METHODS.evaluateFlags, "POST", context, async (exchange, call) => {
     const context = await readOfrepRequest(exchange.req, readMaxBytes);
-    const { features, evaluations, revision } = handlers.evaluateAll(create(EvaluateAllRequestSchema, { customerId: context.customerId ?? "", userId: context.userId ?? "" }));
+    all.customerId = context.customerId ?? "";
+    all.userId = context.userId ?? "";
+    const { features, evaluations, revision } = handlers.evaluateAll(all);
     const flags = features.map((name, i) => ofrepEvaluation(name, evaluations[i] as Evaluation, engine.state.features.get(name), revision));
     const etag = bulkEtag(flags);
     if (noneMatch(exchange.req.headers["if-none-match"], etag)) {
