@@ -19,6 +19,7 @@ import { evaluateAllFigure } from "./figures/evaluate-all.js";
 import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
 import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
 import { inProcessFigure } from "./figures/in-process.js";
+import { ofrepFigure } from "./figures/ofrep.js";
 import { listPagesFigure } from "./figures/list-pages.js";
 import { setOverrideFigure } from "./figures/set-override.js";
 import { watchFanOutFigure } from "./figures/watch-fan-out.js";
@@ -87,6 +88,13 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
         ctx.log("figure 7: ListCustomersWithFeature pages");
         out.push(await listPagesFigure(ctx, server, LARGE_DATASET));
       }
+    });
+  }
+  if (wants(args, 13)) {
+    freshDataset(smallDb, SMALL_DATASET);
+    await withServer(smallDb, async (server) => {
+      ctx.log("figure 13: OFREP vs a no-op route on the HTTP listener");
+      out.push(await ofrepFigure(ctx, server, SMALL_DATASET));
     });
   }
   if (wants(args, 3)) {

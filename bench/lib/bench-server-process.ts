@@ -16,6 +16,8 @@ export interface BenchServerOptions {
 export interface BenchServer {
   pid: number;
   grpcUrl: string;
+  /** The HTTP listener (Connect, gRPC-Web, OFREP). */
+  httpUrl: string;
   /** Milliseconds from spawning the process to its listeners being up (node start, load, listen). */
   readyMs: number;
   /** performance.now() of the parent when the process was spawned. */
@@ -36,6 +38,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   return {
     pid: child.pid as number,
     grpcUrl: `http://127.0.0.1:${ready.grpcPort}`,
+    httpUrl: `http://127.0.0.1:${ready.httpPort}`,
     readyMs: performance.now() - spawnedAt,
     spawnedAt,
     async stats(gc) {

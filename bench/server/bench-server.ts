@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { createLogger } from "../../src/server/create-logger.js";
 import { startServer } from "../../src/server/start-server.js";
 import { createEchoService } from "./echo-service.js";
+import { createNoopRoute } from "./noop-route.js";
 import type { ServerStats, ToBenchServer } from "../lib/bench-server-protocol.js";
 
 const [dbPath, logLevel = "info"] = process.argv.slice(2);
@@ -21,6 +22,8 @@ const server = await startServer({
   httpListen: "127.0.0.1:0",
   logger: createLogger({ level: logLevel }),
   extraGrpcServices: [createEchoService()],
+  // Figure 13's baseline: a route that reads the request and answers fixed bytes, on the same HTTP listener as OFREP.
+  extraHttpRoutes: [createNoopRoute()],
   // Figure 5 opens 10,000 watch streams from one address (loopback): an operator running that fan-out
   // raises the per-client stream cap (default 1,000) the same way.
   limits: { maxStreamsPerClient: 100_000 },

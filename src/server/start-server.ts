@@ -25,6 +25,8 @@ import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
+import type { HttpRoute } from "./http/http-route.js";
+import { createOfrepRoute } from "./http/ofrep/ofrep-route.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
@@ -82,6 +84,11 @@ export interface ServerOptions {
    * benchmarks use it, to measure an echo RPC on the very same stack as the baseline of `Evaluate`.
    */
   extraGrpcServices?: GrpcService[];
+  /**
+   * More routes for the HTTP listener, after flagwire's own. Only the benchmarks use it, to measure a no-op route on
+   * the very same node:http listener as the baseline of OFREP.
+   */
+  extraHttpRoutes?: readonly HttpRoute[];
 }
 
 /** A running flagwire server. */
@@ -214,6 +221,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),
+      // OFREP (OpenFeature): through the same guard, stream limit and request limit as the RPCs.
+      routes: [
+        createOfrepRoute({ engine, guard, authOn: () => tokens.authOn, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs }),
+        ...(options.extraHttpRoutes ?? []),
+      ],
     });
   } catch (err) {
     await grpc?.close(0);

@@ -52,6 +52,16 @@ const TOKEN_METHODS = {
   revokeToken: "admin",
 } as const satisfies Record<keyof ServiceImpl<typeof TokenService>, Role>;
 
+// OFREP on the HTTP port (named in http/ofrep/ofrep-call.ts; a unit test keeps the names in step): reads, as Evaluate is.
+const OFREP_ROLES: [string, ReadonlyMap<string, Role>] = [
+  "ofrep.v1",
+  new Map<string, Role>([
+    ["EvaluateFlag", "reader"],
+    ["EvaluateFlags", "reader"],
+    ["Events", "reader"],
+  ]),
+];
+
 /** Which of the infrastructure services need a token; both are open by default (load balancers, grpcurl). */
 export interface ProtectedInfrastructure {
   /** `grpc.health.v1.Health` needs a reader token. */
@@ -64,7 +74,7 @@ export interface ProtectedInfrastructure {
  * The tables by each method's name in the contract (what a call description carries), read off the generated
  * services once, so that the keys above stay checked against the implementations.
  */
-const ROLES_BY_NAME = new Map([byName(FeatureFlagService, FLAG_METHODS), byName(TokenService, TOKEN_METHODS)]);
+const ROLES_BY_NAME = new Map([byName(FeatureFlagService, FLAG_METHODS), byName(TokenService, TOKEN_METHODS), OFREP_ROLES]);
 
 function byName(
   service: { typeName: string; methods: ReadonlyArray<{ name: string; localName: string }> },

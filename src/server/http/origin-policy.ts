@@ -25,8 +25,13 @@ export type OriginDecision =
   | { kind: "answer"; response: Refusal["response"] }
   | { kind: "serve"; header: Record<string, string> };
 
-/** What browsers may send: Connect's and gRPC-Web's headers, plus the API token. */
-const ALLOW_HEADERS = [...new Set([...cors.allowedHeaders, "Authorization"])].map((h) => h.toLowerCase()).join(", ");
+/**
+ * What browsers may send: Connect's and gRPC-Web's headers, plus the API token; and what OFREP's browser provider
+ * sends: a conditional read (If-None-Match), the token as X-API-Key, an event stream's resume point (Last-Event-ID).
+ */
+const ALLOW_HEADERS = [...new Set([...cors.allowedHeaders, "Authorization", "If-None-Match", "X-API-Key", "Last-Event-ID"])]
+  .map((h) => h.toLowerCase())
+  .join(", ");
 /** What scripts may read: the gRPC-Web status (which Connect clients need) and ETag, for conditional reads. */
 const EXPOSE_HEADERS = [...new Set([...cors.exposedHeaders, "ETag"])].join(", ");
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 2 hours). */
