@@ -173,8 +173,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine) }, { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
   // flagd's evaluation protocol, for the stock OpenFeature flagd providers: the same impl on both listeners.
-  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine), { ...intercept, streams });
-  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine), { ...intercept, streams });
+  // Its proto marks no method NO_SIDE_EFFECTS, yet every one only reads: successes log at debug, as Evaluate's do.
+  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine), { ...intercept, streams, readOnly: true });
+  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine), { ...intercept, streams, readOnly: true });
 
   const health = createHealthService();
   const reflection = createReflectionServices({

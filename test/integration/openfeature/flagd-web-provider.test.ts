@@ -58,7 +58,7 @@ describe.runIf(BROWSER.run)("flagd-web-provider in chromium", () => {
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => "startFlagd" in window);
+    await page.waitForFunction(() => "startFlagd" in globalThis);
   });
   afterAll(async () => {
     await browser?.close();
@@ -67,15 +67,15 @@ describe.runIf(BROWSER.run)("flagd-web-provider in chromium", () => {
   });
 
   it("reads the initial values, then a change arrives by EventStream", async () => {
-    const initial = await page.evaluate((port) => (window as unknown as { startFlagd(port: number): Promise<unknown> }).startFlagd(port), ts.server.httpPort);
+    const initial = await page.evaluate((port) => (globalThis as unknown as { startFlagd(port: number): Promise<unknown> }).startFlagd(port), ts.server.httpPort);
     expect(initial).toEqual({
       plain: { value: true, reason: "STATIC", variant: "on" },
       targeted: { value: true, reason: "TARGETING_MATCH", variant: "on" },
       missing: { value: true, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" },
     });
     await ts.client("grpc").setFeatureEnabled({ name: "plain", enabled: false });
-    await page.waitForFunction(() => ((window as unknown as { flagdChanges: unknown[] }).flagdChanges ?? []).length > 0, undefined, { timeout: 10_000 });
-    const changes = await page.evaluate(() => (window as unknown as { flagdChanges: unknown[] }).flagdChanges);
+    await page.waitForFunction(() => ((globalThis as unknown as { flagdChanges: unknown[] }).flagdChanges ?? []).length > 0, undefined, { timeout: 10_000 });
+    const changes = await page.evaluate(() => (globalThis as unknown as { flagdChanges: unknown[] }).flagdChanges);
     expect(changes[0]).toMatchObject({ plain: { value: false, reason: "STATIC", variant: "off" }, targeted: { value: true } });
   });
 });
