@@ -16,6 +16,7 @@ import { renderReport, spliceReport } from "./lib/report.js";
 import { ensureTools, pinSelf, planCores } from "./lib/tools.js";
 import { coldStartFigure, firstEvaluateMs } from "./figures/cold-start.js";
 import { evaluateAllFigure } from "./figures/evaluate-all.js";
+import { flagdFigure } from "./figures/flagd.js";
 import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
 import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
 import { inProcessFigure } from "./figures/in-process.js";
@@ -65,6 +66,13 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
         const echoRps = small?.[0]?.echo.rps ?? (await echoAlone(server));
         out.push(await setOverrideFigure(ctx, server, SMALL_DATASET, echoRps));
       }
+    });
+  }
+  if (wants(args, 14)) {
+    freshDataset(smallDb, SMALL_DATASET);
+    await withServer(smallDb, async (server) => {
+      ctx.log("figure 14: flagd ResolveBoolean vs Evaluate");
+      out.push(await flagdFigure(ctx, server, SMALL_DATASET));
     });
   }
   if (wants(args, 5)) {

@@ -104,6 +104,13 @@ export function serveCommand(): Command {
         .env("FLAGWIRE_ALLOW_ORIGIN")
         .argParser(parseOrigins),
     )
+    // No environment variable, like --insecure: it opens evaluation to anyone, so it is typed where it is seen.
+    .addOption(
+      new Option(
+        "--flagd-unauthenticated",
+        "with tokens on, let anyone evaluate flags over the flagd protocol (flagd.evaluation.v1/v2) without a token (stock flagd providers cannot send one)",
+      ),
+    )
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
     .addHelpText(
@@ -137,6 +144,7 @@ export function serveCommand(): Command {
         limits: { maxStreams: Number(opts.maxStreams), maxConnections: Number(opts.maxConnections) },
         retention: retentionOf(opts),
         insecure: opts.insecure === true,
+        flagdUnauthenticated: opts.flagdUnauthenticated === true,
         protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
         allowHosts: opts.allowHost ?? [],
         allowOrigins: opts.allowOrigin ?? [],
@@ -200,6 +208,7 @@ interface ServeOptions {
   tlsKey?: string;
   tlsClientCa?: string;
   insecure?: boolean;
+  flagdUnauthenticated?: boolean;
   protectHealth?: boolean;
   protectReflection?: boolean;
   allowHost?: string[];

@@ -29,6 +29,11 @@ export interface InterceptOptions {
   guard?: CallGuard;
   /** Counts the service's open streams (after the guard: an unauthenticated caller takes no slot). */
   streams?: StreamLimit;
+  /**
+   * Every method of the service only reads (its successful calls log at debug), for vendored contracts that do not
+   * mark their methods `NO_SIDE_EFFECTS` (flagd's evaluation protocol).
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -45,7 +50,8 @@ export function interceptService<T extends object>(service: DescService, impl: T
   for (const method of service.methods) {
     const handler = handlers[method.localName];
     if (!handler) continue;
-    const rpc = describeMethod(method);
+    const described = describeMethod(method);
+    const rpc = options.readOnly ? { ...described, readOnly: true } : described;
     const log = createRpcLog(rpc, options.logger);
     wrapped[method.localName] =
       rpc.kind === "unary" || rpc.kind === "client_streaming"

@@ -36,6 +36,11 @@ import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
 import { createTokenService } from "./services/token-service.js";
+import { file_flagd_evaluation_v1_evaluation, Service as FlagdEvaluationV1 } from "../../gen/flagd/evaluation/v1/evaluation_pb.js";
+import { file_flagd_evaluation_v2_evaluation, Service as FlagdEvaluationV2 } from "../../gen/flagd/evaluation/v2/evaluation_pb.js";
+import { createFlagdEvaluationV1 } from "./services/flagd-evaluation-v1.js";
+import { createFlagdEvaluationV2 } from "./services/flagd-evaluation-v2.js";
+import type { FlagdAccess } from "./auth/create-call-guard.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -77,6 +82,12 @@ export interface ServerOptions {
   allowHosts?: readonly string[];
   /** Browser origins that may call the HTTP listener cross-origin, with CORS (`--allow-origin`); `*` for any. */
   allowOrigins?: readonly string[];
+  /**
+   * Let anyone who reaches a listener call the flagd evaluation services (evaluation only) while authentication is
+   * on (`--flagd-unauthenticated`): the stock flagd providers cannot send a token. Without it, with a client CA in
+   * `tls`, the verified client certificate admits them; otherwise they need a reader token.
+   */
+  flagdUnauthenticated?: boolean;
   /** Make health and/or reflection need a reader token too; both are open by default. */
   protect?: ProtectedInfrastructure;
   /**
@@ -155,7 +166,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   logAuthState(logger, tokens, insecure, options.dbPath);
   const shutdown = new AbortController();
-  const guard = createCallGuard({ registry: tokens, ...(options.protect ? { protect: options.protect } : {}) });
+  const flagdAccess: FlagdAccess = options.flagdUnauthenticated ? "unauthenticated" : options.tls?.clientCa ? "client-certificate" : "token";
+  logFlagdAccess(logger, flagdAccess);
+  const guard = createCallGuard({ registry: tokens, flagdAccess, ...(options.protect ? { protect: options.protect } : {}) });
   const intercept = { logger, guard };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
@@ -166,6 +179,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Both impls share one stream limit: the per-client and global caps count streams on both listeners.
   const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine) }, { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
+  // flagd's evaluation protocol, for the stock OpenFeature flagd providers: the same impl on both listeners.
+  // Its proto marks no method NO_SIDE_EFFECTS, yet every one only reads: successes log at debug, as Evaluate's do.
+  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine), { ...intercept, streams, readOnly: true });
+  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine), { ...intercept, streams, readOnly: true });
 
   const health = createHealthService();
   const reflection = createReflectionServices({
@@ -175,8 +192,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
+      file_flagd_evaluation_v1_evaluation,
+      file_flagd_evaluation_v2_evaluation,
     ],
-    serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha].map((s) => s.typeName),
+    serviceNames: [FeatureFlagService, TokenService, Health, ServerReflectionV1, ServerReflectionV1alpha, FlagdEvaluationV1, FlagdEvaluationV2].map(
+      (s) => s.typeName,
+    ),
     // Built by `npm run generate` beside the code, with the proto's comments.
     documented: fromJson(FileDescriptorSetSchema, descriptors as unknown as JsonValue).file,
   });
@@ -204,6 +225,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         createGrpcService(Health, interceptService(Health, health.impl, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1alpha, interceptService(ServerReflectionV1alpha, reflection.v1alpha, intercept), grpcOptions),
+        createGrpcService(FlagdEvaluationV1, flagdV1, grpcOptions),
+        createGrpcService(FlagdEvaluationV2, flagdV2, grpcOptions),
         ...(options.extraGrpcServices ?? []),
       ],
     });
@@ -212,6 +235,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       services: [
         { service: FeatureFlagService, impl: impl as never },
         { service: TokenService, impl: tokenImpl as never },
+        { service: FlagdEvaluationV1, impl: flagdV1 as never },
+        { service: FlagdEvaluationV2, impl: flagdV2 as never },
       ],
       ...(options.tls ? { tls: options.tls } : {}),
       readMaxBytes: maxRequestBytes,
@@ -257,6 +282,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/** Says at start how flagd evaluation calls are admitted; loudly when anyone may make them. */
+function logFlagdAccess(logger: Logger, access: FlagdAccess): void {
+  if (access === "unauthenticated") {
+    logger.warn(
+      "--flagd-unauthenticated is set: ANYONE who can reach the listeners may evaluate every flag over the flagd protocol " +
+        "(flagd.evaluation.v1/v2), without a token; flagwire's own services still need one",
+    );
+  } else if (access === "client-certificate") {
+    logger.info("flagd evaluation calls are admitted by their verified client certificate (--tls-client-ca) as reader, without a token");
+  }
 }
 
 /** Says at start whether calls need a token, and what that means for where the server may listen. */

@@ -5,7 +5,7 @@ import { quote } from "../../domain/identifiers.js";
 import type { TokenRegistry } from "../../engine/token-registry.js";
 import type { StoredToken } from "../../store/token-store.js";
 import type { Call, RpcMethod } from "../call-context.js";
-import { requiredRole, type ProtectedInfrastructure } from "./method-roles.js";
+import { FLAGD_SERVICES, requiredRole, type ProtectedInfrastructure } from "./method-roles.js";
 
 /** Decides, before a handler runs, whether the caller may make the call; applied on both listeners by the interceptor. */
 export interface CallGuard {
@@ -28,11 +28,25 @@ const HOW_TO_CREATE = "an admin creates tokens with `flagwire token create` or T
 
 const HOW_TO_CREATE_FIRST = "on the server's machine, create one on its database file with `flagwire token create --db <path> --role admin --name ops`";
 
+/**
+ * How callers of the flagd evaluation services are admitted while authentication is on (the stock flagd providers
+ * cannot send an authorization header): by token only; also by the client certificate the TLS listeners verified
+ * (every connection presents one signed by `--tls-client-ca`); or by anyone (`--flagd-unauthenticated`).
+ */
+export type FlagdAccess = "token" | "client-certificate" | "unauthenticated";
+
+// The stock providers cannot send a token: name both ways to admit them.
+const FLAGD_WAYS =
+  "the stock flagd providers cannot send one, so either start the server with --tls-client-ca <file> and give them a client " +
+  "certificate signed by that CA (mutual TLS), or start it with --flagd-unauthenticated to let anyone who reaches the port evaluate flags";
+
 /** Options of {@link createCallGuard}. */
 export interface CallGuardOptions {
   registry: Pick<TokenRegistry, "authenticate" | "revocationSignal" | "authOn">;
   /** Health and reflection are open unless listed here. */
   protect?: ProtectedInfrastructure;
+  /** How flagd evaluation calls are admitted with authentication on; default by token only. */
+  flagdAccess?: FlagdAccess;
 }
 
 /**
@@ -42,6 +56,7 @@ export interface CallGuardOptions {
  */
 export function createCallGuard(options: CallGuardOptions): CallGuard {
   const { registry } = options;
+  const flagdOpen = (options.flagdAccess ?? "token") !== "token";
   // By the method's description, which the adapters build once per method: a lookup by identity.
   const roles = new Map<RpcMethod, Role | null>();
   const roleOf = (method: RpcMethod): Role | null => {
@@ -54,6 +69,8 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
       const required = roleOf(call.rpc);
       // While authentication is off, not even the headers are read (the hot path stays lean).
       if (required === null || !registry.authOn) return;
+      // Reader access to evaluation only: the TLS layer verified the certificate, or the operator opted in.
+      if (flagdOpen && FLAGD_SERVICES.has(call.rpc.service)) return;
       const bearer = parseBearer(call.header("authorization"));
       // Which of two tokens did the caller mean? Taking the first silently would let a proxy's header and a client's mix.
       if (bearer.ambiguous) throw new DomainError("UNAUTHENTICATED", `the request has several authorization headers, which is ambiguous: ${HOW_TO_SEND} once`);
@@ -66,6 +83,9 @@ export function createCallGuard(options: CallGuardOptions): CallGuard {
           throw new DomainError("UNAUTHENTICATED", `${name} needs an API token, but no token exists on this server (authentication stays on once a token was created): ${HOW_TO_CREATE_FIRST}`);
         case "missing":
           if (bearer.malformed) throw new DomainError("UNAUTHENTICATED", `the authorization header is not of the form "Bearer <token>": ${HOW_TO_SEND}`);
+          if (FLAGD_SERVICES.has(call.rpc.service)) {
+            throw new DomainError("UNAUTHENTICATED", `${name} needs an API token with role ${rolesSatisfying(required)}, but ${FLAGD_WAYS} (clients that can: ${HOW_TO_SEND})`);
+          }
           throw new DomainError("UNAUTHENTICATED", `${name} needs an API token with role ${rolesSatisfying(required)}: ${HOW_TO_SEND}`);
         case "unknown":
           throw new DomainError("UNAUTHENTICATED", `the API token is not valid (mistyped, or from another server): ${HOW_TO_SEND} with a token this server issued; ${HOW_TO_CREATE}`);

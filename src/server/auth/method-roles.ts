@@ -4,6 +4,8 @@ import type { RpcMethod } from "../call-context.js";
 import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
 import { TokenService } from "../../../gen/flagwire/v1/tokens_pb.js";
 import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
+import { Service as FlagdEvaluationV1 } from "../../../gen/flagd/evaluation/v1/evaluation_pb.js";
+import { Service as FlagdEvaluationV2 } from "../../../gen/flagd/evaluation/v2/evaluation_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
@@ -62,6 +64,20 @@ const OFREP_ROLES: [string, ReadonlyMap<string, Role>] = [
   ]),
 ];
 
+// flagd's evaluation protocol only evaluates: reader, on both versions.
+const FLAGD_METHODS = {
+  resolveAll: "reader",
+  resolveBoolean: "reader",
+  resolveString: "reader",
+  resolveFloat: "reader",
+  resolveInt: "reader",
+  resolveObject: "reader",
+  eventStream: "reader",
+} as const satisfies Record<keyof ServiceImpl<typeof FlagdEvaluationV1> & keyof ServiceImpl<typeof FlagdEvaluationV2>, Role>;
+
+/** The flagd evaluation services: the stock flagd providers cannot send a token, so they may be admitted otherwise. */
+export const FLAGD_SERVICES: ReadonlySet<string> = new Set([FlagdEvaluationV1.typeName, FlagdEvaluationV2.typeName]);
+
 /** Which of the infrastructure services need a token; both are open by default (load balancers, grpcurl). */
 export interface ProtectedInfrastructure {
   /** `grpc.health.v1.Health` needs a reader token. */
@@ -74,7 +90,13 @@ export interface ProtectedInfrastructure {
  * The tables by each method's name in the contract (what a call description carries), read off the generated
  * services once, so that the keys above stay checked against the implementations.
  */
-const ROLES_BY_NAME = new Map([byName(FeatureFlagService, FLAG_METHODS), byName(TokenService, TOKEN_METHODS), OFREP_ROLES]);
+const ROLES_BY_NAME = new Map([
+  byName(FeatureFlagService, FLAG_METHODS),
+  byName(TokenService, TOKEN_METHODS),
+  byName(FlagdEvaluationV1, FLAGD_METHODS),
+  byName(FlagdEvaluationV2, FLAGD_METHODS),
+  OFREP_ROLES,
+]);
 
 function byName(
   service: { typeName: string; methods: ReadonlyArray<{ name: string; localName: string }> },

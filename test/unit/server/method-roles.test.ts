@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FeatureFlagService } from "../../../gen/flagwire/v1/flags_pb.js";
 import { TokenService } from "../../../gen/flagwire/v1/tokens_pb.js";
 import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
+import { Service as FlagdV1 } from "../../../gen/flagd/evaluation/v1/evaluation_pb.js";
+import { Service as FlagdV2 } from "../../../gen/flagd/evaluation/v2/evaluation_pb.js";
 import { ServerReflection } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import { requiredRole } from "../../../src/server/auth/method-roles.js";
 import { describeMethod, type RpcMethod } from "../../../src/server/call-context.js";
@@ -13,6 +15,9 @@ describe("requiredRole", () => {
     { method: FeatureFlagService.method.createFeature, role: "editor" },
     { method: FeatureFlagService.method.setSegmentRule, role: "editor" },
     { method: TokenService.method.listTokens, role: "admin" },
+    { method: FlagdV1.method.resolveBoolean, role: "reader" },
+    { method: FlagdV1.method.eventStream, role: "reader" },
+    { method: FlagdV2.method.resolveAll, role: "reader" },
     { method: Health.method.check, role: null },
     { method: ServerReflection.method.serverReflectionInfo, role: null },
   ] as const)("$method.parent.typeName/$method.name needs $role", ({ method, role }) => {
