@@ -34,6 +34,8 @@ import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
 import type { ServerTls } from "./tls-options.js";
 import { createTokenService } from "./services/token-service.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics/create-server-metrics.js";
+import { createMetricsRoute } from "./http/metrics-route.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -90,6 +92,8 @@ export interface RunningServer {
   httpPort: number;
   engine: FlagEngine;
   tokens: TokenRegistry;
+  /** This server's metrics (served at `GET /metrics` on the HTTP port). */
+  metrics: ServerMetrics;
   /** Graceful stop: NOT_SERVING, stop accepting, end streams with UNAVAILABLE, finish calls, close the DB. */
   close(): Promise<void>;
 }
@@ -118,6 +122,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
   }
   const storage = await openStore(options.dbPath);
+  // One registry per server: several servers may run in one process.
+  const metrics = createServerMetrics();
   let engine: FlagEngine | undefined;
   let tokens: TokenRegistry | undefined;
   // Closes what was opened so far: the engine closes the flag store (after its pending writes), or the store itself.
@@ -135,7 +141,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       retention: options.retention,
       onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
+      observer: metrics.engine.observer,
     });
+    metrics.attachState(engine);
     tokens = await createTokenRegistry({ store: storage.tokens });
     if (options.bootstrapToken) {
       const { created } = await tokens.ensureBootstrap(options.bootstrapToken);
@@ -149,7 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   logAuthState(logger, tokens, insecure, options.dbPath);
   const shutdown = new AbortController();
   const guard = createCallGuard({ registry: tokens, ...(options.protect ? { protect: options.protect } : {}) });
-  const intercept = { logger, guard };
+  const intercept = { logger, guard, metrics: metrics.rpc };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
   const streams = createStreamLimit({ maxPerClient: limits.maxStreamsPerClient, maxTotal: limits.maxStreams });
@@ -176,7 +184,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
   // Rate-limited: these refusals cost a client nothing, so a flood of them must not flood the log.
   const logRefused = createRefusalLog(logger);
-  const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefused("grpc", refused) };
+  const countRefused = (listener: "grpc" | "http", refused: RefusedRpc) =>
+    metrics.rpc.refused(listener, { method: refused.method, code: refused.error.code, started: refused.started });
+  const grpcOptions = {
+    shutdownSignal: shutdown.signal,
+    onRefused: (refused: RefusedRpc) => {
+      countRefused("grpc", refused);
+      logRefused("grpc", refused);
+    },
+  };
 
   let grpc: Awaited<ReturnType<typeof listenGrpc>> | undefined;
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
@@ -213,7 +229,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cutOffGraceMs: limits.cutOffGraceMs,
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
-      onRefused: (refused: RefusedRpc) => logRefused("http", refused),
+      onRefused: (refused: RefusedRpc) => {
+        countRefused("http", refused);
+        logRefused("http", refused);
+      },
+      routes: [createMetricsRoute({ registry: metrics.registry, guard, rpc: metrics.rpc })],
     });
   } catch (err) {
     await grpc?.close(0);
@@ -231,6 +251,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpPort: http.port,
     engine,
     tokens,
+    metrics,
     close() {
       closing ??= (async () => {
         health.shutdown();
