@@ -96,7 +96,7 @@ export class MethodMetrics {
     }
     if (!streaming) return;
     for (let p = 0; p < PROTOCOLS.length - 1; p++) {
-      const labels = { kind: this.method, protocol: PROTOCOLS[p] as string };
+      const labels = { service: this.service, kind: this.method, protocol: PROTOCOLS[p] as string };
       watchers.push({ labels, value: this.open[p] as number });
       cutOffs.push({ labels, value: this.cutOff[p] as number });
     }
@@ -155,13 +155,13 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
   });
   registerCollected(registry, {
     name: "flagwire_watchers_open",
-    help: "Open streaming calls (watchers) by kind (the streaming method) and protocol.",
+    help: "Open streaming calls (watchers) by service, kind (the streaming method) and protocol.",
     type: "gauge",
     samples: () => collect().watchers,
   });
   registerCollected(registry, {
     name: "flagwire_watchers_cut_off_total",
-    help: "Watchers ended with RESOURCE_EXHAUSTED because they fell behind, by kind and protocol.",
+    help: "Watchers ended with RESOURCE_EXHAUSTED because they fell behind, by service, kind and protocol.",
     type: "counter",
     samples: () => collect().cutOffs,
   });
