@@ -36,6 +36,7 @@ import type { ServerTls } from "./tls-options.js";
 import { createTokenService } from "./services/token-service.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics/create-server-metrics.js";
 import { createMetricsRoute } from "./http/metrics-route.js";
+import { createUsageTracker, type UsageTracker } from "../engine/usage-tracker.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -69,6 +70,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** Both listeners serve TLS with this certificate (and require client certificates when it has a client CA). */
   tls?: ServerTls;
+  /** How often evaluation counts are flushed to the database (summed with other servers'); default 10,000 ms. */
+  usageFlushIntervalMs?: number;
   /** Creates (once) an admin token with this secret, named `bootstrap`: FLAGWIRE_BOOTSTRAP_TOKEN. */
   bootstrapToken?: string;
   /** Listen on non-loopback addresses even though no API token exists, so that anyone may call anything. */
@@ -94,6 +97,8 @@ export interface RunningServer {
   tokens: TokenRegistry;
   /** This server's metrics (served at `GET /metrics` on the HTTP port). */
   metrics: ServerMetrics;
+  /** Evaluation counts: flushed every `usageFlushIntervalMs` and at close; `flush()` to write them now. */
+  usage: UsageTracker;
   /** Graceful stop: NOT_SERVING, stop accepting, end streams with UNAVAILABLE, finish calls, close the DB. */
   close(): Promise<void>;
 }
@@ -126,11 +131,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = createServerMetrics();
   let engine: FlagEngine | undefined;
   let tokens: TokenRegistry | undefined;
+  let usage: UsageTracker | undefined;
   // Closes what was opened so far: the engine closes the flag store (after its pending writes), or the store itself.
   const closeStorage = async () => {
     await tokens?.close();
     await (engine ? engine.close() : storage.flags.close());
     await storage.tokens.close();
+    await storage.usage.close();
   };
   try {
     engine = await createFlagEngine({
@@ -144,6 +151,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       observer: metrics.engine.observer,
     });
     metrics.attachState(engine);
+    usage = await createUsageTracker({
+      store: storage.usage,
+      flushIntervalMs: options.usageFlushIntervalMs,
+      onFlushError: (err) => {
+        metrics.engine.storageFailed("usage_flush");
+        logger.warn({ err }, "cannot write evaluation counts; they are kept for the next try");
+      },
+    });
     tokens = await createTokenRegistry({ store: storage.tokens });
     if (options.bootstrapToken) {
       const { created } = await tokens.ensureBootstrap(options.bootstrapToken);
@@ -161,11 +176,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
   const streams = createStreamLimit({ maxPerClient: limits.maxStreamsPerClient, maxTotal: limits.maxStreams });
-  const service = createFlagService(engine);
+  const service = createFlagService(engine, usage);
   const impl = interceptService(FeatureFlagService, service, { ...intercept, streams });
   // The gRPC port answers Evaluate and EvaluateAll with bytes written straight from domain values (its hand codecs).
   // Both impls share one stream limit: the per-client and global caps count streams on both listeners.
-  const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine) }, { ...intercept, streams });
+  const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine, usage) }, { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
 
   const health = createHealthService();
@@ -252,6 +267,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     engine,
     tokens,
     metrics,
+    usage,
     close() {
       closing ??= (async () => {
         health.shutdown();
@@ -261,6 +277,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         engine.endWatches();
         shutdown.abort(new Error("server shutting down"));
         await stopped;
+        // The last counts of this process: after the listeners, so that no evaluation comes after them.
+        await usage.close().catch((err: unknown) => logger.warn({ err }, "cannot write the last evaluation counts"));
         await closeStorage();
       })();
       return closing;
