@@ -34,8 +34,9 @@ export function openMemoryUsageStore(database: MemoryDatabase): UsageStore {
           if (!row) table.set(id, (row = { lastEvaluatedAt: batch.at, days: new Map() }));
           row.lastEvaluatedAt = Math.max(row.lastEvaluatedAt, batch.at);
           row.days.set(day, (row.days.get(day) ?? 0) + count);
-          for (const kept of row.days.keys()) if (kept < day - USAGE_DAYS_KEPT) row.days.delete(kept);
         }
+        // Like SQLite's: every feature's old day rows go, not only those of the batch.
+        for (const row of table.values()) for (const kept of row.days.keys()) if (kept < day - USAGE_DAYS_KEPT) row.days.delete(kept);
       }),
     readUsage: (sinceDay) =>
       ready(() => {
