@@ -14,6 +14,7 @@ import { runCli } from "./run-cli.js";
 import { serveCommand } from "./serve-command.js";
 import { tokenCommand } from "./token-command.js";
 import { watchCommand } from "./watch-command.js";
+import { staleCommand } from "./stale-command.js";
 
 /** The `flagwire` command line: one line per command; each command lives in its own small file. */
 const program = new Command("flagwire")
@@ -37,6 +38,7 @@ program.addCommand(removeFeatureCommand());
 program.addCommand(renameFeatureCommand());
 program.addCommand(setGlobalCommand());
 program.addCommand(listAllFeaturesCommand());
+program.addCommand(staleCommand());
 program.addCommand(setRolloutCommand());
 program.addCommand(clearRolloutCommand());
 program.commandsGroup("Customers and users:");

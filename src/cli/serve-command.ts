@@ -113,6 +113,7 @@ export function serveCommand(): Command {
     )
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
+    .addOption(new Option("--public-metrics", "GET /metrics on the HTTP port needs no token (a reader token otherwise, once auth is on)").env("FLAGWIRE_PUBLIC_METRICS"))
     .addHelpText(
       "after",
       "\nEnvironment only: FLAGWIRE_BOOTSTRAP_TOKEN=<secret> creates (once) an admin token named bootstrap with that secret." +
@@ -145,7 +146,7 @@ export function serveCommand(): Command {
         retention: retentionOf(opts),
         insecure: opts.insecure === true,
         flagdUnauthenticated: opts.flagdUnauthenticated === true,
-        protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
+        protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true, publicMetrics: opts.publicMetrics === true },
         allowHosts: opts.allowHost ?? [],
         allowOrigins: opts.allowOrigin ?? [],
         ...(tls ? { tls } : {}),
@@ -211,6 +212,7 @@ interface ServeOptions {
   flagdUnauthenticated?: boolean;
   protectHealth?: boolean;
   protectReflection?: boolean;
+  publicMetrics?: boolean;
   allowHost?: string[];
   allowOrigin?: string[];
 }

@@ -7,6 +7,7 @@ import { createChangeHub, type ChangeHubOptions, type Heartbeat, type WatchTrans
 import { listChanges, type ChangesPage } from "./change-log.js";
 import type { EvaluationUpdate } from "./evaluation-watch.js";
 import { bindQueries, type FlagQueries } from "./flag-queries.js";
+import type { EngineObserver } from "./engine-observer.js";
 import { createGroupCommit, type MutationResult } from "./group-commit.js";
 import { startHousekeeping } from "./housekeeping.js";
 import { createWatchStreams, type WatchEvent, type WatchOptions } from "./watch-streams.js";
@@ -29,6 +30,8 @@ export interface FlagEngineOptions {
   salt?: () => string;
   /** Told when looking for other processes' changes fails (storage trouble), once per run of failures; it is retried. */
   onPollError?: (err: unknown) => void;
+  /** Told of group commits, replication lag and storage failures (the server's metrics); see engine-observer.ts. */
+  observer?: EngineObserver;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
   const state = await store.loadState();
   if (options.retention) await store.pruneChanges(options.retention, clock());
   const hub = createChangeHub(options.hub);
-  const writes = createGroupCommit({ store, state, hub, clock, salt: options.salt });
+  const writes = createGroupCommit({ store, state, hub, clock, salt: options.salt, observer: options.observer });
   const streams = createWatchStreams({ store, state, hub, clock, publishedRevision: () => writes.publishedRevision });
   const stopHousekeeping = startHousekeeping({
     store,
@@ -90,7 +93,10 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     retention: options.retention,
     pruneIntervalMs: options.pruneIntervalMs,
-    onPollError: options.onPollError,
+    onPollError: (err) => {
+      options.observer?.storageFailed?.("catch_up");
+      options.onPollError?.(err);
+    },
   });
   let closing: Promise<void> | undefined;
 

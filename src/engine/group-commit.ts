@@ -5,6 +5,7 @@ import type { FlagState } from "../domain/flag-state.js";
 import { planChange } from "../domain/plan-change.js";
 import type { FlagStore } from "../store/flag-store.js";
 import type { ChangeHub } from "./change-hub.js";
+import type { EngineObserver } from "./engine-observer.js";
 
 /** The outcome of a write: the committed change, or null when the write changed nothing. */
 export interface MutationResult<T = unknown> {
@@ -26,6 +27,8 @@ export interface GroupCommitOptions {
   clock: () => number;
   /** The bucketing salt of a new feature. */
   salt?: (() => string) | undefined;
+  /** Told of each group commit, of others' commits applied here, and of failed transactions. */
+  observer?: EngineObserver | undefined;
 }
 
 /** The most writes one group commit takes; more wait for the next turn of the event loop. */
@@ -54,6 +57,7 @@ export function shuttingDown(): DomainError {
  */
 export function createGroupCommit(options: GroupCommitOptions) {
   const { store, state, hub, clock } = options;
+  const observer = options.observer ?? {};
   const salt = options.salt ?? (() => randomBytes(8).toString("hex"));
   // A new feature's salt is drawn here, once: it is then fixed in the change log and never changes.
   const withSalt = (request: ChangeRequest): ChangeData =>
@@ -77,6 +81,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
   const applyMissed = (changes: readonly Change[]): void => {
     for (const change of changes) {
       if (change.revision <= state.revision) continue;
+      observer.appliedElsewhere?.(clock() - change.at);
       state.apply(change);
       publish(change);
     }
@@ -85,6 +90,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
   const commitAll = async (writes: readonly QueuedWrite[]): Promise<(MutationResult | Error)[]> => {
     const outcomes: (MutationResult | Error)[] = [];
     const committed: Change[] = [];
+    const started = performance.now();
     try {
       await store.write(state.revision, (missed, writer) => {
         applyMissed(missed);
@@ -106,10 +112,12 @@ export function createGroupCommit(options: GroupCommitOptions) {
         }
       });
     } catch (err) {
+      observer.storageFailed?.("write");
       // The commit failed: what was applied ahead of it never happened. Back to what storage holds.
       if (committed.length > 0) state.adopt(await store.loadState());
       throw err;
     }
+    observer.committed?.(writes.length, (performance.now() - started) / 1000);
     for (const change of committed) publish(change);
     return outcomes;
   };

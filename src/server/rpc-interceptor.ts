@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { CallGuard } from "./auth/create-call-guard.js";
 import { callOf, describeMethod, type Call, type CallProtocol, type RpcMethod } from "./call-context.js";
 import { toConnectError } from "./error-map.js";
+import type { MethodMetrics, RpcMetrics } from "./metrics/rpc-metrics.js";
 import type { StreamLimit } from "./stream-limit.js";
 import { observeStream } from "./stream-passthrough.js";
 
@@ -34,6 +35,8 @@ export interface InterceptOptions {
    * mark their methods `NO_SIDE_EFFECTS` (flagd's evaluation protocol).
    */
   readOnly?: boolean;
+  /** Counts every call by protocol and code with its latency, and open streams (metrics/rpc-metrics.ts). */
+  metrics?: RpcMetrics;
 }
 
 /**
@@ -52,11 +55,12 @@ export function interceptService<T extends object>(service: DescService, impl: T
     if (!handler) continue;
     const described = describeMethod(method);
     const rpc = options.readOnly ? { ...described, readOnly: true } : described;
-    const log = createRpcLog(rpc, options.logger);
+    const recorder = options.metrics?.forMethod(rpc);
+    const log = createRpcLog(rpc, options.logger, recorder);
     wrapped[method.localName] =
       rpc.kind === "unary" || rpc.kind === "client_streaming"
         ? wrapUnary(handler, rpc, log, options.guard)
-        : wrapStreaming(handler, rpc, log, options);
+        : wrapStreaming(handler, rpc, log, options, recorder);
   }
   return wrapped as T;
 }
@@ -83,13 +87,18 @@ export function logRefusedRpc(logger: Logger, protocol: string, refused: Refused
   writeRpcLine(logger.child({ method: refused.method }), protocol, refused.started, refused.error, refused.httpStatus);
 }
 
-type RpcLog = (protocol: CallProtocol, started: number, error?: unknown) => Error | undefined;
+type RpcLog = (protocol: CallProtocol, started: number, error?: unknown) => ConnectError | undefined;
 
-function createRpcLog(rpc: RpcMethod, parent: Logger): RpcLog {
+function createRpcLog(rpc: RpcMethod, parent: Logger, recorder: MethodMetrics | undefined): RpcLog {
   // A child per method serializes the method name once, not on every call.
   const logger = parent.child({ method: rpc.name });
   const okLevel = rpc.readOnly ? "debug" : "info";
-  return (protocol, started, error) => writeRpcLine(logger, protocol, started, error, undefined, okLevel);
+  if (!recorder) return (protocol, started, error) => writeRpcLine(logger, protocol, started, error, undefined, okLevel);
+  return (protocol, started, error) => {
+    const sent = writeRpcLine(logger, protocol, started, error, undefined, okLevel);
+    recorder.observe(protocol, sent === undefined ? 0 : sent.code, (performance.now() - started) / 1000);
+    return sent;
+  };
 }
 
 /**
@@ -160,24 +169,35 @@ function wrapUnary(handler: AnyHandler, rpc: RpcMethod, log: RpcLog, guard: Call
   };
 }
 
-function wrapStreaming(handler: AnyHandler, rpc: RpcMethod, log: RpcLog, { guard, streams }: InterceptOptions): AnyHandler {
+function wrapStreaming(
+  handler: AnyHandler,
+  rpc: RpcMethod,
+  log: RpcLog,
+  { guard, streams }: InterceptOptions,
+  recorder: MethodMetrics | undefined,
+): AnyHandler {
   return (input, context) => {
     const started = performance.now();
     markLogged(context);
     const call: Call = callOf(rpc, context);
     let release: (() => void) | undefined;
+    let opened = false;
     return observeStream(
       () => {
         guard?.admit(call);
         const revoked = guard?.revocation(call);
         release = streams?.open(call);
         const output = handler(input, context) as AsyncIterable<unknown>;
+        opened = true;
+        recorder?.streamOpened(call.protocol);
         return revoked ? endOnAbort(output, revoked) : output;
       },
       // Also told when the client goes away and the stream is returned early.
       (error) => {
         release?.();
-        return error === undefined ? log(call.protocol, started) : log(call.protocol, started, error);
+        const sent = error === undefined ? log(call.protocol, started) : log(call.protocol, started, error);
+        if (opened) recorder?.streamClosed(call.protocol, sent === undefined ? 0 : sent.code);
+        return sent;
       },
     );
   };

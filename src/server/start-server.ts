@@ -41,6 +41,9 @@ import { file_flagd_evaluation_v2_evaluation, Service as FlagdEvaluationV2 } fro
 import { createFlagdEvaluationV1 } from "./services/flagd-evaluation-v1.js";
 import { createFlagdEvaluationV2 } from "./services/flagd-evaluation-v2.js";
 import type { FlagdAccess } from "./auth/create-call-guard.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics/create-server-metrics.js";
+import { createMetricsRoute } from "./http/metrics-route.js";
+import { createUsageTracker, type UsageTracker } from "../engine/usage-tracker.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -74,6 +77,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** Both listeners serve TLS with this certificate (and require client certificates when it has a client CA). */
   tls?: ServerTls;
+  /** How often evaluation counts are flushed to the database (summed with other servers'); default 10,000 ms. */
+  usageFlushIntervalMs?: number;
   /** Creates (once) an admin token with this secret, named `bootstrap`: FLAGWIRE_BOOTSTRAP_TOKEN. */
   bootstrapToken?: string;
   /** Listen on non-loopback addresses even though no API token exists, so that anyone may call anything. */
@@ -108,6 +113,10 @@ export interface RunningServer {
   httpPort: number;
   engine: FlagEngine;
   tokens: TokenRegistry;
+  /** This server's metrics (served at `GET /metrics` on the HTTP port). */
+  metrics: ServerMetrics;
+  /** Evaluation counts: flushed every `usageFlushIntervalMs` and at close; `flush()` to write them now. */
+  usage: UsageTracker;
   /** Graceful stop: NOT_SERVING, stop accepting, end streams with UNAVAILABLE, finish calls, close the DB. */
   close(): Promise<void>;
 }
@@ -136,13 +145,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
   }
   const storage = await openStore(options.dbPath);
+  // One registry per server: several servers may run in one process.
+  const metrics = createServerMetrics();
   let engine: FlagEngine | undefined;
   let tokens: TokenRegistry | undefined;
+  let usage: UsageTracker | undefined;
   // Closes what was opened so far: the engine closes the flag store (after its pending writes), or the store itself.
   const closeStorage = async () => {
     await tokens?.close();
     await (engine ? engine.close() : storage.flags.close());
     await storage.tokens.close();
+    await storage.usage.close();
   };
   try {
     engine = await createFlagEngine({
@@ -153,6 +166,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       retention: options.retention,
       onPollError: (err) => logger.error({ err }, "cannot read changes made by other processes; retrying"),
+      observer: metrics.engine.observer,
+    });
+    metrics.attachState(engine);
+    usage = await createUsageTracker({
+      store: storage.usage,
+      flushIntervalMs: options.usageFlushIntervalMs,
+      onFlushError: (err) => {
+        metrics.engine.storageFailed("usage_flush");
+        logger.warn({ err }, "cannot write evaluation counts; they are kept for the next try");
+      },
     });
     tokens = await createTokenRegistry({ store: storage.tokens });
     if (options.bootstrapToken) {
@@ -169,20 +192,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const flagdAccess: FlagdAccess = options.flagdUnauthenticated ? "unauthenticated" : options.tls?.clientCa ? "client-certificate" : "token";
   logFlagdAccess(logger, flagdAccess);
   const guard = createCallGuard({ registry: tokens, flagdAccess, ...(options.protect ? { protect: options.protect } : {}) });
-  const intercept = { logger, guard };
+  const intercept = { logger, guard, metrics: metrics.rpc };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The guard runs first: an unauthenticated caller never takes a stream slot.
   const streams = createStreamLimit({ maxPerClient: limits.maxStreamsPerClient, maxTotal: limits.maxStreams });
-  const service = createFlagService(engine);
+  const service = createFlagService(engine, usage);
   const impl = interceptService(FeatureFlagService, service, { ...intercept, streams });
   // The gRPC port answers Evaluate and EvaluateAll with bytes written straight from domain values (its hand codecs).
   // Both impls share one stream limit: the per-client and global caps count streams on both listeners.
-  const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine) }, { ...intercept, streams });
+  const grpcImpl = interceptService(FeatureFlagService, { ...service, ...createEvaluateHandlers(engine, usage) }, { ...intercept, streams });
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
   // flagd's evaluation protocol, for the stock OpenFeature flagd providers: the same impl on both listeners.
   // Its proto marks no method NO_SIDE_EFFECTS, yet every one only reads: successes log at debug, as Evaluate's do.
-  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine), { ...intercept, streams, readOnly: true });
-  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine), { ...intercept, streams, readOnly: true });
+  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine, usage), { ...intercept, streams, readOnly: true });
+  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine, usage), { ...intercept, streams, readOnly: true });
 
   const health = createHealthService();
   const reflection = createReflectionServices({
@@ -204,7 +227,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Requests refused before a handler (and so the interceptor) saw them get their log line from the listener.
   // Rate-limited: these refusals cost a client nothing, so a flood of them must not flood the log.
   const logRefused = createRefusalLog(logger);
-  const grpcOptions = { shutdownSignal: shutdown.signal, onRefused: (refused: RefusedRpc) => logRefused("grpc", refused) };
+  const countRefused = (listener: "grpc" | "http", refused: RefusedRpc) =>
+    metrics.rpc.refused(listener, { method: refused.method, code: refused.error.code, started: refused.started });
+  const grpcOptions = {
+    shutdownSignal: shutdown.signal,
+    onRefused: (refused: RefusedRpc) => {
+      countRefused("grpc", refused);
+      logRefused("grpc", refused);
+    },
+  };
 
   let grpc: Awaited<ReturnType<typeof listenGrpc>> | undefined;
   let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
@@ -245,10 +276,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cutOffGraceMs: limits.cutOffGraceMs,
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
-      onRefused: (refused: RefusedRpc) => logRefused("http", refused),
-      // OFREP (OpenFeature): through the same guard, stream limit and request limit as the RPCs.
+      onRefused: (refused: RefusedRpc) => {
+        countRefused("http", refused);
+        logRefused("http", refused);
+      },
+      // OFREP (OpenFeature) and /metrics: through the same guard, stream limit and request limit as the RPCs.
       routes: [
-        createOfrepRoute({ engine, guard, authOn: () => tokens.authOn, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs }),
+        createOfrepRoute({ engine, guard, authOn: () => tokens.authOn, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs, usage }),
+        createMetricsRoute({ registry: metrics.registry, guard, rpc: metrics.rpc }),
         ...(options.extraHttpRoutes ?? []),
       ],
     });
@@ -268,6 +303,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpPort: http.port,
     engine,
     tokens,
+    metrics,
+    usage,
     close() {
       closing ??= (async () => {
         health.shutdown();
@@ -277,6 +314,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         engine.endWatches();
         shutdown.abort(new Error("server shutting down"));
         await stopped;
+        // The last counts of this process: after the listeners, so that no evaluation comes after them.
+        await usage.close().catch((err: unknown) => logger.warn({ err }, "cannot write the last evaluation counts"));
         await closeStorage();
       })();
       return closing;

@@ -7,6 +7,9 @@ import { openSqliteStore } from "./sqlite/sqlite-store.js";
 import { openSqliteTokenStore } from "./sqlite/sqlite-token-store.js";
 import { parseStoreLocation } from "./store-location.js";
 import type { TokenStore } from "./token-store.js";
+import type { UsageStore } from "./usage-store.js";
+import { openMemoryUsageStore } from "./memory/memory-usage-store.js";
+import { openSqliteUsageStore } from "./sqlite/sqlite-usage-store.js";
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -16,10 +19,12 @@ export interface OpenStoreOptions {
   allowMemory?: boolean | undefined;
 }
 
-/** A database opened for flags and tokens; `close` closes both. */
+/** A database opened for flags, tokens and usage; `close` closes them all. */
 export interface OpenedStore {
   flags: FlagStore;
   tokens: TokenStore;
+  /** Aggregated flag usage (evaluation counts), shared by every process on the database. */
+  usage: UsageStore;
   close(): Promise<void>;
 }
 
@@ -34,12 +39,15 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const location = parseStoreLocation(url, { allowMemory: options.allowMemory === true });
   if (location.backend === "memory") {
     const database = createMemoryDatabase();
-    return paired(openMemoryStore({ database }), openMemoryTokenStore({ database }));
+    return paired(openMemoryStore({ database }), openMemoryTokenStore({ database }), openMemoryUsageStore(database));
   }
   const flags = openSqliteStore({ path: location.path, pollIntervalMs: options.pollIntervalMs });
+  let tokens: TokenStore | undefined;
   try {
-    return paired(flags, openSqliteTokenStore({ path: location.path }));
+    tokens = openSqliteTokenStore({ path: location.path });
+    return paired(flags, tokens, openSqliteUsageStore({ path: location.path }));
   } catch (err) {
+    await tokens?.close();
     await flags.close();
     throw err;
   }
@@ -57,12 +65,13 @@ export function storeExists(url: string): boolean {
   return location.backend === "sqlite" && existsSync(location.path);
 }
 
-function paired(flags: FlagStore, tokens: TokenStore): OpenedStore {
+function paired(flags: FlagStore, tokens: TokenStore, usage: UsageStore): OpenedStore {
   return {
     flags,
     tokens,
+    usage,
     async close() {
-      await Promise.all([tokens.close(), flags.close()]);
+      await Promise.all([usage.close(), tokens.close(), flags.close()]);
     },
   };
 }

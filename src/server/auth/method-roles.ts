@@ -84,7 +84,12 @@ export interface ProtectedInfrastructure {
   health?: boolean;
   /** Server reflection needs a reader token. */
   reflection?: boolean;
+  /** `GET /metrics` needs no token (`--public-metrics`); by default it needs a reader token while authentication is on. */
+  publicMetrics?: boolean;
 }
+
+/** The service name under which the HTTP port's `GET /metrics` route (not an RPC) is admitted. */
+export const METRICS_SERVICE = "flagwire.http.Metrics";
 
 /**
  * The tables by each method's name in the contract (what a call description carries), read off the generated
@@ -116,6 +121,8 @@ export function requiredRole(method: RpcMethod, protect: ProtectedInfrastructure
     case ServerReflectionV1.typeName:
     case ServerReflectionV1alpha.typeName:
       return protect.reflection ? "reader" : null;
+    case METRICS_SERVICE:
+      return protect.publicMetrics ? null : "reader";
     default:
       return ROLES_BY_NAME.get(method.service)?.get(method.method) ?? "admin";
   }

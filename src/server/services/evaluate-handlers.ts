@@ -1,5 +1,6 @@
 import type { Evaluation } from "../../domain/evaluate.js";
 import type { FlagEngine } from "../../engine/flag-engine.js";
+import type { UsageTracker } from "../../engine/usage-tracker.js";
 import type { EvaluateAllRequest, EvaluateRequest } from "../../../gen/flagwire/v1/flags_pb.js";
 
 /** What the evaluate handlers need from the engine. */
@@ -29,15 +30,24 @@ export type EvaluateHandlers = {
   evaluateAll(request: EvaluateAllRequest): EvaluationsAt;
 };
 
-/** The evaluate handlers over `engine`: one place that reads a request's context, for both forms of the answer. */
-export function createEvaluateHandlers(engine: EvaluateEngine): EvaluateHandlers {
+/** Where the evaluate handlers count each feature they evaluate (flag usage). */
+export type EvaluationCounter = Pick<UsageTracker, "count" | "countAll" | "countMany">;
+
+/**
+ * The evaluate handlers over `engine`: one place that reads a request's context, for both forms of the answer, and
+ * that counts every evaluation in `usage` (every protocol's evaluations come through here), once it succeeded.
+ */
+export function createEvaluateHandlers(engine: EvaluateEngine, usage?: EvaluationCounter): EvaluateHandlers {
   return {
     evaluate(request) {
       const evaluation = engine.evaluate(request.feature, { customerId: request.customerId, userId: request.userId });
+      usage?.count(request.feature);
       return { evaluation, revision: engine.revision };
     },
     evaluateAll(request) {
-      return engine.evaluateAll({ customerId: request.customerId, userId: request.userId });
+      const all = engine.evaluateAll({ customerId: request.customerId, userId: request.userId });
+      usage?.countAll(all.features);
+      return all;
     },
   };
 }

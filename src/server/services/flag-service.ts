@@ -6,6 +6,9 @@ import { broadcastMessage } from "../broadcast-encoder.js";
 import { mapStream } from "../stream-passthrough.js";
 import { WATCH_TRANSPORT } from "../watch-transport.js";
 import { createEvaluateHandlers } from "./evaluate-handlers.js";
+import type { UsageTracker } from "../../engine/usage-tracker.js";
+import { listStaleFeatures } from "../../engine/stale-features.js";
+import { withUsage } from "./usage-mapping.js";
 import { quote } from "../../domain/identifiers.js";
 import { toPageRequest } from "../../domain/pagination.js";
 import { create } from "@bufbuild/protobuf";
@@ -35,7 +38,18 @@ import {
 } from "./proto-mapping.js";
 
 /** What the service needs from the engine: its read queries, and writes, the change log and watches. */
-export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "submit" | "listChanges" | "watch" | "watchEvaluation">;
+export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "state" | "submit" | "listChanges" | "watch" | "watchEvaluation">;
+
+/** What the service counts evaluations in and reads usage from (engine/usage-tracker.ts). */
+export type FlagUsage = Pick<UsageTracker, "count" | "countAll" | "countMany" | "usageOf">;
+
+/** No usage tracking: nothing counted, every feature reads as never evaluated. */
+const NO_USAGE: FlagUsage = {
+  count: () => undefined,
+  countAll: () => undefined,
+  countMany: () => undefined,
+  usageOf: () => ({ lastEvaluatedAt: undefined, today: 0, last7Days: 0, last30Days: 0 }),
+};
 
 /** The request header that names who made a change; recorded in the change log. */
 export const ACTOR_HEADER = "x-flagwire-actor";
@@ -89,8 +103,8 @@ function watchResponse(event: WatchEvent): WatchChangesResponse {
  * The one implementation of FeatureFlagService, served by both listeners. Handlers only translate between
  * protobuf and the engine; every rule lives in the domain.
  */
-export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof FeatureFlagService> {
-  const evaluations = createEvaluateHandlers(engine);
+export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = NO_USAGE): ServiceImpl<typeof FeatureFlagService> {
+  const evaluations = createEvaluateHandlers(engine, usage);
   return {
     async createFeature(req, ctx) {
       const { revision, view } = await engine.submit(
@@ -101,11 +115,19 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return { feature: featureToProto(view), revision: revisionToProto(revision) };
     },
     getFeature(req) {
-      return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(engine.revision) };
+      const feature = engine.getFeature(req.name);
+      return { feature: withUsage(featureToProto(feature), usage.usageOf(feature.name)), revision: revisionToProto(engine.revision) };
     },
     listFeatures(req) {
+      const revision = revisionToProto(engine.revision);
+      if (req.staleDays !== 0) {
+        const page = listStaleFeatures(engine.state, usage, req.staleDays, Date.now(), toPageRequest("stale-features", req.pageSize, req.pageToken));
+        const features = page.items.map(({ feature, reasons }) => withUsage(featureToProto(feature), usage.usageOf(feature.name), reasons));
+        return { features, nextPageToken: page.nextPageToken, revision };
+      }
       const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
-      return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+      const features = page.items.map((feature) => withUsage(featureToProto(feature), usage.usageOf(feature.name)));
+      return { features, nextPageToken: page.nextPageToken, revision };
     },
     async renameFeature(req, ctx) {
       const { revision, view } = await engine.submit({ kind: "feature.renamed", feature: req.name, newName: req.newName }, actorOf(ctx), () =>
@@ -236,6 +258,7 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
     evaluateBatch(req) {
       // The contexts are used as they are: EvaluationContext messages have the domain context's two fields.
       const results = engine.evaluateBatch(req.feature, req.contexts);
+      usage.countMany(req.feature, results.length);
       const out = new Array<ReturnType<typeof evaluationToProto>>(results.length);
       for (let i = 0; i < results.length; i++) out[i] = evaluationToProto(results[i] as Evaluation);
       return { results: out, revision: revisionToProto(engine.revision) };

@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { DomainError } from "../../domain/domain-error.js";
+import type { EvaluationCounter } from "./evaluate-handlers.js";
 import type { Evaluation } from "../../domain/evaluate.js";
 import type { FeatureRecord } from "../../domain/flag-state.js";
 import { quote } from "../../domain/identifiers.js";
@@ -50,10 +51,15 @@ function resolution(evaluation: Evaluation, feature: FeatureRecord, revision: nu
  * The handlers both flagd evaluation versions serve (v1 and v2 differ only in which fields are optional): proto
  * <-> domain mapping only, every value decided by the engine's evaluation, as for Evaluate.
  */
-export function createFlagdHandlers<Message extends object>(engine: FlagdEngine, eventMessage: (event: FlagdEvent) => Message) {
+export function createFlagdHandlers<Message extends object>(
+  engine: FlagdEngine,
+  eventMessage: (event: FlagdEvent) => Message,
+  usage?: EvaluationCounter,
+) {
   const resolveBoolean = (request: FlagRequest): FlagdResolution => {
     const context = contextFromOpenFeature(request.context);
     const evaluation = engine.evaluate(request.flagKey, context);
+    usage?.count(request.flagKey);
     return resolution(evaluation, engine.getFeature(request.flagKey), engine.revision);
   };
   // Our flags are all boolean: asking for another type is flagd's TYPE_MISMATCH (INVALID_ARGUMENT), once the flag
@@ -74,6 +80,7 @@ export function createFlagdHandlers<Message extends object>(engine: FlagdEngine,
     resolveObject: mismatch("an object"),
     resolveAll(request: { context?: JsonObject | undefined }) {
       const all = engine.evaluateAll(contextFromOpenFeature(request.context));
+      usage?.countAll(all.features);
       const flags: Record<string, { reason: string; variant: string; value: { case: "boolValue"; value: boolean }; metadata: JsonObject }> = {};
       for (let i = 0; i < all.features.length; i++) {
         const name = all.features[i] as string;

@@ -98,4 +98,19 @@ export const MIGRATIONS: readonly string[] = [
     INSERT OR IGNORE INTO auth (id, enabled_at) VALUES (1, NEW.created_at);
   END;
   `,
+  // 5: flag usage, flushed in aggregate by every process (src/store/usage-store.ts): the last evaluation of each
+  // feature, and evaluations per UTC day. Keyed by feature id: a rename keeps its usage, a delete drops it.
+  `
+  CREATE TABLE feature_usage (
+    feature_id        INTEGER PRIMARY KEY REFERENCES features (id) ON DELETE CASCADE,
+    last_evaluated_at INTEGER NOT NULL
+  );
+  CREATE TABLE feature_usage_days (
+    feature_id  INTEGER NOT NULL REFERENCES features (id) ON DELETE CASCADE,
+    day         INTEGER NOT NULL,
+    evaluations INTEGER NOT NULL CHECK (evaluations >= 0),
+    PRIMARY KEY (feature_id, day)
+  ) WITHOUT ROWID;
+  CREATE INDEX feature_usage_days_by_day ON feature_usage_days (day);
+  `,
 ];

@@ -40,6 +40,9 @@ EVALUATION_REASON_USER_OVERRIDE: EvaluationReason
 ROLLOUT_STICKINESS_CUSTOMER: RolloutStickiness
 ROLLOUT_STICKINESS_UNSPECIFIED: RolloutStickiness
 ROLLOUT_STICKINESS_USER: RolloutStickiness
+STALE_REASON_NOT_EVALUATED: StaleReason
+STALE_REASON_UNIFORM: StaleReason
+STALE_REASON_UNSPECIFIED: StaleReason
 
 class AddSegmentMembersRequest(_message.Message):
     __slots__ = ["customer_ids", "segment", "user_ids"]
@@ -324,28 +327,38 @@ class EvaluationContext(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class Feature(_message.Message):
-    __slots__ = ["create_time", "customer_override_count", "description", "enabled", "name", "rollout", "salt", "segment_rules", "update_time", "user_override_count"]
+    __slots__ = ["create_time", "customer_override_count", "description", "enabled", "evaluations_30d", "evaluations_7d", "evaluations_today", "last_evaluate_time", "name", "rollout", "salt", "segment_rules", "stale_reasons", "update_time", "user_override_count"]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_OVERRIDE_COUNT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
+    EVALUATIONS_30D_FIELD_NUMBER: _ClassVar[int]
+    EVALUATIONS_7D_FIELD_NUMBER: _ClassVar[int]
+    EVALUATIONS_TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLLOUT_FIELD_NUMBER: _ClassVar[int]
     SALT_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_RULES_FIELD_NUMBER: _ClassVar[int]
+    STALE_REASONS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     USER_OVERRIDE_COUNT_FIELD_NUMBER: _ClassVar[int]
     create_time: _timestamp_pb2.Timestamp
     customer_override_count: int
     description: str
     enabled: bool
+    evaluations_30d: int
+    evaluations_7d: int
+    evaluations_today: int
+    last_evaluate_time: _timestamp_pb2.Timestamp
     name: str
     rollout: Rollout
     salt: str
     segment_rules: _containers.RepeatedCompositeFieldContainer[SegmentRule]
+    stale_reasons: _containers.RepeatedScalarFieldContainer[StaleReason]
     update_time: _timestamp_pb2.Timestamp
     user_override_count: int
-    def __init__(self, name: _Optional[str] = ..., enabled: bool = ..., description: _Optional[str] = ..., customer_override_count: _Optional[int] = ..., user_override_count: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., rollout: _Optional[_Union[Rollout, _Mapping]] = ..., salt: _Optional[str] = ..., segment_rules: _Optional[_Iterable[_Union[SegmentRule, _Mapping]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., enabled: bool = ..., description: _Optional[str] = ..., customer_override_count: _Optional[int] = ..., user_override_count: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., rollout: _Optional[_Union[Rollout, _Mapping]] = ..., salt: _Optional[str] = ..., segment_rules: _Optional[_Iterable[_Union[SegmentRule, _Mapping]]] = ..., last_evaluate_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., evaluations_today: _Optional[int] = ..., evaluations_7d: _Optional[int] = ..., evaluations_30d: _Optional[int] = ..., stale_reasons: _Optional[_Iterable[_Union[StaleReason, str]]] = ...) -> None: ...
 
 class FeatureEvaluation(_message.Message):
     __slots__ = ["deleted", "enabled", "feature", "reason", "segment"]
@@ -480,12 +493,14 @@ class ListFeaturesForCustomerResponse(_message.Message):
     def __init__(self, features: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class ListFeaturesRequest(_message.Message):
-    __slots__ = ["page_size", "page_token"]
+    __slots__ = ["page_size", "page_token", "stale_days"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STALE_DAYS_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    stale_days: int
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stale_days: _Optional[int] = ...) -> None: ...
 
 class ListFeaturesResponse(_message.Message):
     __slots__ = ["features", "next_page_token", "revision"]
@@ -809,4 +824,7 @@ class CustomerFeatureFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class StaleReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

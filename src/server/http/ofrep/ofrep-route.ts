@@ -10,7 +10,7 @@ import { EvaluateAllRequestSchema, EvaluateRequestSchema } from "../../../../gen
 import type { CallGuard } from "../../auth/create-call-guard.js";
 import type { Call, RpcMethod } from "../../call-context.js";
 import { logRefusedRpc } from "../../rpc-interceptor.js";
-import { createEvaluateHandlers } from "../../services/evaluate-handlers.js";
+import { createEvaluateHandlers, type EvaluationCounter } from "../../services/evaluate-handlers.js";
 import type { StreamLimit } from "../../stream-limit.js";
 import type { HttpExchange, HttpRoute, RouteTarget } from "../http-route.js";
 import { createEventTickets, type EventTickets } from "./event-ticket.js";
@@ -38,6 +38,8 @@ export interface OfrepRouteOptions {
   readMaxBytes: number;
   /** How long a cut-off event stream's client has to read what is left before it is disconnected. */
   cutOffGraceMs: number;
+  /** Counts each flag evaluated (flag usage), as for the RPCs. */
+  usage?: EvaluationCounter | undefined;
 }
 
 const PREFIX = "/ofrep/v1/";
@@ -54,7 +56,7 @@ const USE = `use POST ${SINGLE}{key} or POST ${BULK} with {"context": {...}}, or
  * the answer is `decide()`'s; every refusal is an OFREP error body with the status the spec gives it.
  */
 export function createOfrepRoute(options: OfrepRouteOptions): HttpRoute {
-  const handlers = createEvaluateHandlers(options.engine);
+  const handlers = createEvaluateHandlers(options.engine, options.usage);
   const { engine, readMaxBytes } = options;
   const context: RouteContext = { ...options, tickets: createEventTickets() };
   const { tickets } = context;
