@@ -104,6 +104,8 @@ export function serveCommand(): Command {
         .env("FLAGWIRE_ALLOW_ORIGIN")
         .argParser(parseOrigins),
     )
+    // Commander's negatable form: dashboard is true unless --no-dashboard is given.
+    .addOption(new Option("--no-dashboard", "do not serve the admin dashboard at / of the HTTP port"))
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
     .addHelpText(
@@ -140,6 +142,7 @@ export function serveCommand(): Command {
         protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true },
         allowHosts: opts.allowHost ?? [],
         allowOrigins: opts.allowOrigin ?? [],
+        dashboard: opts.dashboard !== false,
         ...(tls ? { tls } : {}),
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
@@ -204,6 +207,7 @@ interface ServeOptions {
   protectReflection?: boolean;
   allowHost?: string[];
   allowOrigin?: string[];
+  dashboard?: boolean;
 }
 
 /** Without either limit the log keeps everything: it is also the audit trail. */

@@ -5,6 +5,7 @@ import type { CustomerRecord, FeatureRecord, FlagState, SegmentRecord, UserRecor
 import { checkContext } from "../domain/identifiers.js";
 import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js";
 import { requireCustomer, requireFeature, requireSegment, requireUser } from "../domain/lookups.js";
+import { searchTest } from "../domain/search-text.js";
 import { compareKeys } from "../domain/sorted-index.js";
 
 /** The most contexts one `evaluateBatch` call may evaluate. */
@@ -97,23 +98,29 @@ export const flagQueries = {
     };
   },
 
-  listFeatures(state: FlagState, page: PageRequest): Page<FeatureRecord> {
+  /** Features in name order; with a query, only those whose name or description contains it (ignoring case). */
+  listFeatures(state: FlagState, page: PageRequest, query = ""): Page<FeatureRecord> {
     const keys = state.featureNames;
-    return records(pageOfKeys("features", keys.all, page), state.features);
+    const test = searchTest(query);
+    const accept = test && ((name: string) => test(name) || test((state.features.get(name) as FeatureRecord).description));
+    return records(pageOfKeys("features", keys.all, page, accept), state.features);
   },
 
-  listCustomers(state: FlagState, page: PageRequest): Page<CustomerRecord> {
+  /** Customers in id order; with a query, only those whose id contains it (ignoring case). */
+  listCustomers(state: FlagState, page: PageRequest, query = ""): Page<CustomerRecord> {
     const keys = state.customerIds;
-    return records(pageOfKeys("customers", keys.all, page), state.customers);
+    return records(pageOfKeys("customers", keys.all, page, searchTest(query)), state.customers);
   },
 
-  listUsers(state: FlagState, customerId: string, page: PageRequest): Page<UserRecord> {
+  /** Users in id order, of one customer or all; with a query, only those whose id contains it (ignoring case). */
+  listUsers(state: FlagState, customerId: string, page: PageRequest, query = ""): Page<UserRecord> {
+    const accept = searchTest(query);
     if (customerId === "") {
       const keys = state.userIds;
-      return records(pageOfKeys("users", keys.all, page), state.users);
+      return records(pageOfKeys("users", keys.all, page, accept), state.users);
     }
     const ids = [...requireCustomer(state, customerId).userIds].sort(compareKeys);
-    return records(pageOfKeys("users", ids, page), state.users);
+    return records(pageOfKeys("users", ids, page, accept), state.users);
   },
 
   /**

@@ -25,6 +25,7 @@ import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
+import { createDashboardRoute } from "./http/dashboard-route.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
@@ -82,6 +83,8 @@ export interface ServerOptions {
    * benchmarks use it, to measure an echo RPC on the very same stack as the baseline of `Evaluate`.
    */
   extraGrpcServices?: GrpcService[];
+  /** The admin dashboard at `/` of the HTTP port: on by default (the built `dist/web`), a folder of built files, or false (`--no-dashboard`). */
+  dashboard?: boolean | { dir: string };
 }
 
 /** A running flagwire server. */
@@ -214,6 +217,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       shutdownSignal: shutdown.signal,
       origins: { allowHosts: options.allowHosts ?? [], allowOrigins: options.allowOrigins ?? [], authEnabled: () => tokens.authOn },
       onRefused: (refused: RefusedRpc) => logRefused("http", refused),
+      routes: [
+        // The dashboard's static files (and its screen URLs) on the HTTP port; the API calls it makes are the RPCs above.
+        ...(options.dashboard === false ? [] : [createDashboardRoute(options.dashboard === true || options.dashboard === undefined ? {} : options.dashboard)]),
+      ],
     });
   } catch (err) {
     await grpc?.close(0);

@@ -50,6 +50,8 @@ const TOKEN_METHODS = {
   createToken: "admin",
   listTokens: "admin",
   revokeToken: "admin",
+  // Every caller may learn its own role: the dashboard shows only what the caller may do.
+  getCaller: "reader",
 } as const satisfies Record<keyof ServiceImpl<typeof TokenService>, Role>;
 
 /** Which of the infrastructure services need a token; both are open by default (load balancers, grpcurl). */

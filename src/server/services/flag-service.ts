@@ -104,7 +104,7 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return { feature: featureToProto(engine.getFeature(req.name)), revision: revisionToProto(engine.revision) };
     },
     listFeatures(req) {
-      const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
+      const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken), req.query);
       return { features: page.items.map(featureToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async renameFeature(req, ctx) {
@@ -132,7 +132,7 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return written(await engine.submit({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
     },
     listCustomers(req) {
-      const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken));
+      const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken), req.query);
       return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async createUser(req, ctx) {
@@ -147,7 +147,7 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return written(await engine.submit({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
     },
     listUsers(req) {
-      const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken));
+      const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken), req.query);
       return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async setOverride(req, ctx) {

@@ -55,6 +55,7 @@ export function featureToProto(feature: FeatureRecord): Feature {
     description: feature.description,
     customerOverrideCount: feature.customerOverrides.size,
     userOverrideCount: feature.userOverrides.size,
+    ...overrideCounts(feature),
     createTime: timestampFromMs(feature.createdAt),
     updateTime: timestampFromMs(feature.updatedAt),
     salt: feature.salt,
@@ -63,6 +64,14 @@ export function featureToProto(feature: FeatureRecord): Feature {
       .map(([segment, enabled]) => create(SegmentRuleSchema, { feature: feature.name, segment: segment.name, enabled })),
     ...(feature.rollout ? { rollout: rolloutToProto(feature.rollout) } : {}),
   });
+}
+
+/** How many of a feature's overrides set it on and off: customers from their indexes, users counted (a page's worth of features). */
+function overrideCounts(feature: FeatureRecord): { overrideOnCount: number; overrideOffCount: number } {
+  let usersOn = 0;
+  for (const enabled of feature.userOverrides.values()) if (enabled) usersOn++;
+  const customersOn = feature.customerOverrides.size - feature.customersOff.size;
+  return { overrideOnCount: customersOn + usersOn, overrideOffCount: feature.customerOverrides.size - customersOn + feature.userOverrides.size - usersOn };
 }
 
 /** A segment as the contract shows it, with its counts. */
