@@ -1,10 +1,12 @@
-import type { ChangeRequest } from "../domain/change.js";
+import type { Change, ChangeRequest } from "../domain/change.js";
 import type { EvaluationContext } from "../domain/evaluate.js";
 import type { FlagState } from "../domain/flag-state.js";
-import type { PageRequest } from "../domain/pagination.js";
+import type { HistoryQuery } from "../domain/history-filter.js";
+import type { Page, PageRequest } from "../domain/pagination.js";
 import type { FlagStore, RetentionPolicy } from "../store/flag-store.js";
 import { createChangeHub, type ChangeHubOptions, type Heartbeat, type WatchTransport } from "./change-hub.js";
 import { listChanges, type ChangesPage } from "./change-log.js";
+import { searchChanges } from "./change-search.js";
 import type { EvaluationUpdate } from "./evaluation-watch.js";
 import { bindQueries, type FlagQueries } from "./flag-queries.js";
 import { createGroupCommit, type MutationResult } from "./group-commit.js";
@@ -49,6 +51,8 @@ export interface FlagEngine extends FlagQueries {
   submit<T = undefined>(request: ChangeRequest, actor: string | null, view?: () => T): Promise<MutationResult<T>>;
   /** Pages through the change log after `sinceRevision`. */
   listChanges(sinceRevision: number, page: PageRequest): Promise<ChangesPage>;
+  /** Pages through the change log newest first, filtered by feature (through renames), actor and kind. */
+  searchChanges(query: HistoryQuery, page: PageRequest): Promise<Page<Change>>;
   /** A watcher's events: replay or snapshot, a heartbeat saying it is current, then live changes. */
   watch(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent>;
   /** The values of `features` for one context, then those each change alters. */
@@ -104,6 +108,7 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
     },
     submit: writes.submit,
     listChanges: (sinceRevision, page) => listChanges(store, state, sinceRevision, page),
+    searchChanges: (query, page) => searchChanges(store, state.revision, query, page),
     watch: streams.watch,
     watchEvaluation: streams.watchEvaluation,
     get watcherCount() {

@@ -80,6 +80,28 @@ export const flagQueries = {
     return requireSegment(state, name);
   },
 
+  /** A segment's rules, in feature-name order. */
+  segmentRules(state: FlagState, name: string): Array<{ feature: string; enabled: boolean }> {
+    const segment = requireSegment(state, name);
+    const rules = [...segment.ruleFeatures].map((feature) => ({ feature: feature.name, enabled: feature.segmentRules.get(segment) === true }));
+    return rules.sort((a, b) => compareKeys(a.feature, b.feature));
+  },
+
+  /**
+   * A feature's overrides of one kind of target, in id order; with a query, only ids containing it. Sorts the
+   * feature's override ids on each call: O(n log n) in its overrides, fine for the dashboard's pages.
+   */
+  listFeatureOverrides(state: FlagState, featureName: string, kind: Target["kind"], query: string, page: PageRequest): Page<{ target: Target; enabled: boolean }> {
+    const feature = requireFeature(state, featureName);
+    const overrides = kind === "customer" ? feature.customerOverrides : feature.userOverrides;
+    const keys = [...overrides.keys()].sort(compareKeys);
+    const found = pageOfKeys("feature-overrides", keys, page, searchTest(query));
+    return {
+      items: found.items.map((id) => ({ target: { kind, id } as Target, enabled: overrides.get(id) === true })),
+      nextPageToken: found.nextPageToken,
+    };
+  },
+
   listSegments(state: FlagState, page: PageRequest): Page<SegmentRecord> {
     return records(pageOfKeys("segments", state.segmentNames.all, page), state.segments);
   },

@@ -25,6 +25,8 @@ const FLAG_METHODS = {
   getSegment: "reader",
   listSegments: "reader",
   listSegmentMembers: "reader",
+  listFeatureOverrides: "reader",
+  searchChanges: "reader",
   createFeature: "editor",
   renameFeature: "editor",
   deleteFeature: "editor",

@@ -26,6 +26,8 @@ import {
   featureValueToProto,
   filterFromProto,
   heartbeatToProto,
+  kindFromProto,
+  overrideKindFromProto,
   snapshotChunkToProto,
   rolloutFromProto,
   segmentToProto,
@@ -35,7 +37,7 @@ import {
 } from "./proto-mapping.js";
 
 /** What the service needs from the engine: its read queries, and writes, the change log and watches. */
-export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "submit" | "listChanges" | "watch" | "watchEvaluation">;
+export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "submit" | "listChanges" | "searchChanges" | "watch" | "watchEvaluation">;
 
 /** The request header that names who made a change; recorded in the change log. */
 export const ACTOR_HEADER = "x-flagwire-actor";
@@ -191,7 +193,9 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
       return { segment: segmentToProto(view), revision: revisionToProto(revision) };
     },
     getSegment(req) {
-      return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(engine.revision) };
+      const segment = segmentToProto(engine.getSegment(req.name));
+      const rules = engine.segmentRules(req.name).map((rule) => ({ ...rule, segment: req.name }));
+      return { segment, rules, revision: revisionToProto(engine.revision) };
     },
     listSegments(req) {
       const page = engine.listSegments(toPageRequest("segments", req.pageSize, req.pageToken));
@@ -250,6 +254,18 @@ export function createFlagService(engine: FlagServiceEngine): ServiceImpl<typeof
         revision,
         prunedThroughRevision: revisionToProto(page.prunedThrough),
       };
+    },
+    listFeatureOverrides(req) {
+      const kind = overrideKindFromProto(req.targetKind);
+      const page = engine.listFeatureOverrides(req.feature, kind, req.query, toPageRequest("feature-overrides", req.pageSize, req.pageToken));
+      const overrides = page.items.map(({ target, enabled }) => ({ feature: req.feature, target: { kind: targetToProto(target) }, enabled }));
+      return { overrides, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+    },
+    async searchChanges(req) {
+      const revision = revisionToProto(engine.revision);
+      const query = { feature: req.feature, actor: req.actor, kinds: req.kinds.map(kindFromProto) };
+      const page = await engine.searchChanges(query, toPageRequest("change-search", req.pageSize, req.pageToken));
+      return { changes: page.items.map(changeToProto), nextPageToken: page.nextPageToken, revision };
     },
     watchChanges(req, ctx) {
       const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);

@@ -17,6 +17,7 @@ import { compareKeys } from "../../domain/sorted-index.js";
 import type { CustomerFeatureFilter as DomainFilter } from "../../engine/flag-queries.js";
 import {
   ChangeKind,
+  OverrideTargetKind,
   ChangeSchema,
   CustomerFeatureFilter,
   CustomerSchema,
@@ -72,6 +73,19 @@ function overrideCounts(feature: FeatureRecord): { overrideOnCount: number; over
   for (const enabled of feature.userOverrides.values()) if (enabled) usersOn++;
   const customersOn = feature.customerOverrides.size - feature.customersOff.size;
   return { overrideOnCount: customersOn + usersOn, overrideOffCount: feature.customerOverrides.size - customersOn + feature.userOverrides.size - usersOn };
+}
+
+/** A ChangeKind of a request as the domain's kind; INVALID_ARGUMENT for one this server does not know. */
+export function kindFromProto(kind: ChangeKind): DomainChangeKind {
+  for (const [domain, proto] of Object.entries(KIND_TO_PROTO)) if (proto === kind) return domain as DomainChangeKind;
+  throw new DomainError("INVALID_ARGUMENT", `change kind ${kind} is invalid: use one of ${Object.values(KIND_TO_PROTO).map((k) => `CHANGE_KIND_${ChangeKind[k]}`).join(", ")}`);
+}
+
+/** The target kind of ListFeatureOverrides; INVALID_ARGUMENT when unset. */
+export function overrideKindFromProto(kind: OverrideTargetKind): DomainTarget["kind"] {
+  if (kind === OverrideTargetKind.CUSTOMER) return "customer";
+  if (kind === OverrideTargetKind.USER) return "user";
+  throw new DomainError("INVALID_ARGUMENT", `target_kind ${kind} is invalid: use OVERRIDE_TARGET_KIND_CUSTOMER or OVERRIDE_TARGET_KIND_USER`);
 }
 
 /** A segment as the contract shows it, with its counts. */
