@@ -1,6 +1,6 @@
 import { createContext } from "preact";
-import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import { watchChanges, type Code as CodeType } from "../../src/client/web.js";
+import { useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { watchChanges } from "../../src/client/web.js";
 import type { Change } from "../../gen/flagwire/v1/flags_pb.js";
 import type { Api } from "./api.js";
 
@@ -12,7 +12,7 @@ export interface Live {
   status: LiveStatus;
   /** The revision the page is current at (0 until the stream says). */
   revision: number;
-  /** The stream's last error while reconnecting, in the server's words. */
+  /** The stream's last error while reconnecting or stopped, in the server's words. */
   problem: string;
   /** Calls `listener` with each change, in revision order; answers the unsubscribe. */
   subscribe(listener: (change: Change) => void): () => void;
@@ -25,7 +25,7 @@ export interface Live {
  */
 export function useLiveConnection(api: Api | undefined): Live {
   const listeners = useRef(new Set<(change: Change) => void>());
-  const [state, setState] = useState<{ status: LiveStatus; revision: number; problem: string }>({ status: "connecting", revision: 0, problem: "" });
+  const [state, setState] = useState({ status: "connecting" as LiveStatus, revision: 0, problem: "" });
   useEffect(() => {
     if (!api) return;
     const stop = new AbortController();
@@ -33,13 +33,13 @@ export function useLiveConnection(api: Api | undefined): Live {
     (async () => {
       const stream = watchChanges(api.flags, {
         signal: stop.signal,
-        maxBackoffMs: 2000,
+        maxBackoffMs: 1000,
         onReconnect: (event) => setState((s) => ({ ...s, status: "reconnecting", problem: event.error.rawMessage })),
       });
       try {
         for await (const message of stream) {
-          const revision = message.change ? Number(message.change.revision) : message.heartbeat ? Number(message.heartbeat.revision) : undefined;
-          if (revision !== undefined) setState({ status: "live", revision, problem: "" });
+          const at = message.change?.revision ?? message.heartbeat?.revision;
+          if (at !== undefined) setState({ status: "live", revision: Number(at), problem: "" });
           if (message.change) for (const listener of listeners.current) listener(message.change);
         }
       } catch (error) {
@@ -49,37 +49,45 @@ export function useLiveConnection(api: Api | undefined): Live {
     })();
     return () => stop.abort();
   }, [api]);
-  return {
-    ...state,
-    subscribe(listener) {
+  const subscribe = useMemo(
+    () => (listener: (change: Change) => void) => {
       listeners.current.add(listener);
-      return () => listeners.current.delete(listener);
+      return () => void listeners.current.delete(listener);
     },
-  };
+    [],
+  );
+  return useMemo(() => ({ ...state, subscribe }), [state, subscribe]);
 }
 
 /** The page's live connection, provided by the app shell. */
 export const LiveContext = createContext<Live | undefined>(undefined);
 
+/** The page's live connection (status and revision re-render the caller). */
+export function useLive(): Live | undefined {
+  return useContext(LiveContext);
+}
+
 /**
  * Re-runs `load` whenever a change arrives that `concerns` accepts (every change by default), at most once per
- * frame: screens update in place, from the server's answers, never from a guess.
+ * burst: screens update in place from the server's answers, never from a guess.
  */
 export function useLiveReload(load: () => void, concerns: (change: Change) => boolean = () => true): void {
-  const live = useContext(LiveContext);
+  const subscribe = useContext(LiveContext)?.subscribe;
   const latest = useRef({ load, concerns });
   latest.current = { load, concerns };
   useEffect(() => {
-    if (!live) return;
-    let pending = 0;
-    return live.subscribe((change) => {
-      if (!latest.current.concerns(change) || pending) return;
-      pending = requestAnimationFrame(() => {
-        pending = 0;
+    if (!subscribe) return;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const off = subscribe((change) => {
+      if (pending !== undefined || !latest.current.concerns(change)) return;
+      pending = setTimeout(() => {
+        pending = undefined;
         latest.current.load();
-      });
+      }, 20);
     });
-  }, [live]);
+    return () => {
+      off();
+      clearTimeout(pending);
+    };
+  }, [subscribe]);
 }
-
-export type { CodeType };

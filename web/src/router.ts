@@ -3,10 +3,11 @@ import { useEffect, useState } from "preact/hooks";
 // A router of a few lines: the screens are few, and history.pushState plus popstate is all they need.
 const listeners = new Set<() => void>();
 
-/** Shows the screen at `path` (and its query), adding a history entry. */
-export function navigate(path: string): void {
+/** Shows the screen at `path` (and its query), adding a history entry unless `replace`. */
+export function navigate(path: string, replace = false): void {
   if (path === location.pathname + location.search) return;
-  history.pushState(null, "", path);
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
   for (const listener of listeners) listener();
 }
 
