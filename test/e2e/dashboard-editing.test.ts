@@ -18,7 +18,7 @@ let page: Page;
 let errors: string[];
 const customer = (value: string) => ({ kind: { case: "customerId" as const, value } });
 
-describe.runIf(BROWSER.run)("dashboard, editing", () => {
+describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
   beforeAll(async () => {
     BROWSER.check();
     ts = await startRestartableTestServer();

@@ -71,12 +71,15 @@ function FeatureRow(props: { feature: Feature }) {
   return (
     <tr data-feature={feature.name}>
       <td data-label="Feature">
-        <Link href={featurePath(feature.name)} class="feature-name">
-          {feature.name}
-        </Link>
-        {feature.description && <div class="muted">{feature.description}</div>}
+        <div>
+          <Link href={featurePath(feature.name)} class="feature-name">
+            {feature.name}
+          </Link>
+          {feature.description && <div class="muted">{feature.description}</div>}
+        </div>
       </td>
       <td data-label="Global">
+        <div>
         {canEdit ? (
           <Switch
             checked={feature.enabled}
@@ -88,12 +91,16 @@ function FeatureRow(props: { feature: Feature }) {
           <OnOff on={feature.enabled} />
         )}
         <ErrorNote message={toggle.error} />
+        </div>
       </td>
       <td data-label="Rollout">{rolloutText(feature.rollout)}</td>
       <td data-label="Overrides on / off">
-        <span class="count on">{feature.overrideOnCount}</span> / <span class="count off">{feature.overrideOffCount}</span>
+        <span>
+          <span class="count on">{feature.overrideOnCount}</span> / <span class="count off">{feature.overrideOffCount}</span>
+        </span>
       </td>
       <td data-label="Segment rules">
+        <div>
         {feature.segmentRules.length === 0
           ? "—"
           : feature.segmentRules.map((rule) => (
@@ -101,6 +108,7 @@ function FeatureRow(props: { feature: Feature }) {
                 {rule.segment}: {rule.enabled ? "on" : "off"}
               </span>
             ))}
+        </div>
       </td>
       <td data-label="Last change">{timeText(feature.updateTime)}</td>
     </tr>
