@@ -42,7 +42,7 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     await screenshot(admin, "sign-in");
     await signIn(admin, ADMIN);
     await waitForText(admin.getByTestId("caller"), "bootstrap · admin");
-    expect(await admin.evaluate(() => [sessionStorage.getItem("flagwire.token"), localStorage.length])).toEqual([ADMIN, 0]);
+    expect(await admin.evaluate(`[sessionStorage.getItem("flagwire.token"), localStorage.length]`)).toEqual([ADMIN, 0]);
     await admin.getByRole("link", { name: "Tokens" }).waitFor();
   });
 
@@ -72,7 +72,7 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
   it("an edit through the page is recorded in the token's name", async () => {
     await admin.getByRole("link", { name: "Features" }).click();
     await admin.locator('tr[data-feature="new-checkout"]').getByRole("switch").click();
-    await admin.waitForFunction(() => document.querySelector('tr[data-feature="new-checkout"] [role=switch]')?.getAttribute("aria-checked") === "true");
+    await admin.waitForFunction(`document.querySelector('tr[data-feature="new-checkout"] [role=switch]')?.getAttribute("aria-checked") === "true"`);
     const [last] = (await grpc.searchChanges({ pageSize: 1 })).changes;
     expect(last).toMatchObject({ feature: "new-checkout", enabled: true, actor: "bootstrap" });
   });
@@ -89,14 +89,15 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     await page.getByRole("link", { name: "new-checkout" }).click();
     await page.getByTestId("rollout-now").waitFor();
     expect(await page.locator("main button").evaluateAll((buttons) => buttons.map((b) => b.textContent))).toEqual(["Customers", "Users", "Effective on", "Explicitly on", "Explicitly off"]);
-    const forged = await page.evaluate(async () => {
+    // What a page script could send with the token it holds: the server, not the UI, refuses it.
+    const forged = await page.evaluate(`(async () => {
       const res = await fetch("/flagwire.v1.FeatureFlagService/SetFeatureEnabled", {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${sessionStorage.getItem("flagwire.token") ?? ""}` },
+        headers: { "content-type": "application/json", authorization: "Bearer " + sessionStorage.getItem("flagwire.token") },
         body: JSON.stringify({ name: "new-checkout", enabled: false }),
       });
-      return { status: res.status, body: (await res.json()) as { code: string; message: string } };
-    });
+      return { status: res.status, body: await res.json() };
+    })()`);
     expect(forged).toEqual({
       status: 403,
       body: { code: "permission_denied", message: 'the API token "support" has role reader; flagwire.v1.FeatureFlagService/SetFeatureEnabled needs editor or admin' },
@@ -105,7 +106,7 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     // Signing out forgets the token.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API token").waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem("flagwire.token"))).toBeNull();
+    expect(await page.evaluate(`sessionStorage.getItem("flagwire.token")`)).toBeNull();
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -46,23 +46,23 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await screenshot(page, "features");
     await page.getByLabel("Search features").fill("CHECKOUT");
     await waitForText(page.locator("tr[data-feature] .feature-name").first(), "new-checkout");
-    await page.waitForFunction(() => document.querySelectorAll("tr[data-feature]").length === 1);
+    await page.waitForFunction(`document.querySelectorAll("tr[data-feature]").length === 1`);
     await page.getByLabel("Search features").fill("theme");
-    await page.waitForFunction(() => document.querySelector("tr[data-feature]")?.getAttribute("data-feature") === "dark-mode");
+    await page.waitForFunction(`document.querySelector("tr[data-feature]")?.getAttribute("data-feature") === "dark-mode"`);
     expect(page.url()).toContain("?q=theme");
     await page.getByLabel("Search features").fill("");
-    await page.waitForFunction(() => document.querySelectorAll("tr[data-feature]").length === 3);
+    await page.waitForFunction(`document.querySelectorAll("tr[data-feature]").length === 3`);
   });
 
   it("features: the global switch in one click", async () => {
     await row("dark-mode").getByRole("switch").click();
-    await page.waitForFunction(() => document.querySelector('tr[data-feature="dark-mode"] [role=switch]')?.getAttribute("aria-checked") === "true");
+    await page.waitForFunction(`document.querySelector('tr[data-feature="dark-mode"] [role=switch]')?.getAttribute("aria-checked") === "true"`);
     expect((await grpc.getFeature({ name: "dark-mode" })).feature?.enabled).toBe(true);
   });
 
   it("a change made through gRPC appears in the open page within 1 s", async () => {
     await grpc.setFeatureEnabled({ name: "reports", enabled: true });
-    await page.waitForFunction(() => document.querySelector('tr[data-feature="reports"] [role=switch]')?.getAttribute("aria-checked") === "true", null, { timeout: 1000 });
+    await page.waitForFunction(`document.querySelector('tr[data-feature="reports"] [role=switch]')?.getAttribute("aria-checked") === "true"`, null, { timeout: 1000 });
     await grpc.createFeature({ name: "from-a-script" });
     await row("from-a-script").waitFor({ timeout: 1000 });
   });
@@ -211,7 +211,7 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await waitForText(page.getByTestId("history-table").locator("tbody tr").first(), /renamed segment beta to beta-testers/);
     await page.getByLabel("Actor").fill("deploy-script");
     await page.getByLabel("Kind").selectOption({ label: "Feature created" });
-    await page.waitForFunction(() => document.querySelectorAll("[data-testid=history-table] tbody tr").length === 4);
+    await page.waitForFunction(`document.querySelectorAll("[data-testid=history-table] tbody tr").length === 4`);
     await grpc.createFeature({ name: "late-arrival" });
     await waitForText(page.getByTestId("history-table").locator("tbody tr").first(), /created late-arrival/, 1000);
     await screenshot(page, "history");
@@ -221,12 +221,12 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await page.getByRole("link", { name: "Features" }).click();
     await row("late-arrival").waitFor();
     await ts.server.close();
-    await page.waitForFunction(() => document.querySelector("[data-testid=live]")?.getAttribute("data-status") === "reconnecting");
+    await page.waitForFunction(`document.querySelector("[data-testid=live]")?.getAttribute("data-status") === "reconnecting"`);
     await screenshot(page, "reconnecting");
     // Written while the server is down, by another process on the same database.
     await ts.restart();
     await ts.client("grpc", "night-job").setFeatureEnabled({ name: "late-arrival", enabled: true });
-    await page.waitForFunction(() => document.querySelector('tr[data-feature="late-arrival"] [role=switch]')?.getAttribute("aria-checked") === "true", null, { timeout: 5000 });
+    await page.waitForFunction(`document.querySelector('tr[data-feature="late-arrival"] [role=switch]')?.getAttribute("aria-checked") === "true"`, null, { timeout: 5000 });
     await waitForText(page.getByTestId("live"), /^Live · r\d+$/);
     grpc = ts.client("grpc", "deploy-script");
   });
@@ -241,8 +241,8 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     for (const [path, name, ready] of screens) {
       await phone.page.goto(path);
       await phone.page.locator(ready).first().waitFor();
-      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+      const overflow = await phone.page.evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+      expect(overflow as number, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
       await screenshot(phone.page, name);
     }
     await phone.page.context().close();
