@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { TokenRole } from "../../gen/flagwire/v1/tokens_pb.js";
 import type { FlagClient } from "../../src/client/create-flag-client.js";
 import { BROWSER, launchBrowser } from "../support/browser.js";
-import { openDashboard, screenshot, waitForText } from "../support/dashboard-page.js";
+import { openDashboard, screenshot, waitForText, type PageGlobals } from "../support/dashboard-page.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 // With tokens: sign-in (the token kept in sessionStorage only), the UI follows the role, the Tokens screen
@@ -42,7 +42,11 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     await screenshot(admin, "sign-in");
     await signIn(admin, ADMIN);
     await waitForText(admin.getByTestId("caller"), "bootstrap · admin");
-    expect(await admin.evaluate(`[sessionStorage.getItem("flagwire.token"), localStorage.length]`)).toEqual([ADMIN, 0]);
+    const stored = await admin.evaluate(() => {
+      const page = globalThis as unknown as PageGlobals;
+      return [page.sessionStorage.getItem("flagwire.token"), page.localStorage.length];
+    });
+    expect(stored).toEqual([ADMIN, 0]);
     await admin.getByRole("link", { name: "Tokens" }).waitFor();
   });
 
@@ -72,7 +76,7 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
   it("an edit through the page is recorded in the token's name", async () => {
     await admin.getByRole("link", { name: "Features" }).click();
     await admin.locator('tr[data-feature="new-checkout"]').getByRole("switch").click();
-    await admin.waitForFunction(`document.querySelector('tr[data-feature="new-checkout"] [role=switch]')?.getAttribute("aria-checked") === "true"`);
+    await admin.locator('tr[data-feature="new-checkout"] [role=switch][aria-checked=true]').waitFor();
     const [last] = (await grpc.searchChanges({ pageSize: 1 })).changes;
     expect(last).toMatchObject({ feature: "new-checkout", enabled: true, actor: "bootstrap" });
   });
@@ -90,14 +94,15 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     await page.getByTestId("rollout-now").waitFor();
     expect(await page.locator("main button").evaluateAll((buttons) => buttons.map((b) => b.textContent))).toEqual(["Customers", "Users", "Effective on", "Explicitly on", "Explicitly off"]);
     // What a page script could send with the token it holds: the server, not the UI, refuses it.
-    const forged = await page.evaluate(`(async () => {
+    const forged = await page.evaluate(async () => {
+      const token = (globalThis as unknown as PageGlobals).sessionStorage.getItem("flagwire.token") ?? "";
       const res = await fetch("/flagwire.v1.FeatureFlagService/SetFeatureEnabled", {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer " + sessionStorage.getItem("flagwire.token") },
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({ name: "new-checkout", enabled: false }),
       });
-      return { status: res.status, body: await res.json() };
-    })()`);
+      return { status: res.status, body: (await res.json()) as { code: string; message: string } };
+    });
     expect(forged).toEqual({
       status: 403,
       body: { code: "permission_denied", message: 'the API token "support" has role reader; flagwire.v1.FeatureFlagService/SetFeatureEnabled needs editor or admin' },
@@ -106,7 +111,7 @@ describe.runIf(BROWSER.run)("dashboard, signed in", { timeout: 20_000 }, () => {
     // Signing out forgets the token.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API token").waitFor();
-    expect(await page.evaluate(`sessionStorage.getItem("flagwire.token")`)).toBeNull();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem("flagwire.token"))).toBeNull();
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { CustomerFeatureFilter, EvaluationReason, OverrideTargetKind, RolloutStickiness } from "../../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient } from "../../src/client/create-flag-client.js";
 import { BROWSER, launchBrowser } from "../support/browser.js";
-import { openDashboard, screenshot, waitForText } from "../support/dashboard-page.js";
+import { openDashboard, screenshot, waitForCount, waitForText } from "../support/dashboard-page.js";
 import { startRestartableTestServer } from "../support/restartable-test-server.js";
 import type { TestServer } from "../support/test-server.js";
 
@@ -46,23 +46,24 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await screenshot(page, "features");
     await page.getByLabel("Search features").fill("CHECKOUT");
     await waitForText(page.locator("tr[data-feature] .feature-name").first(), "new-checkout");
-    await page.waitForFunction(`document.querySelectorAll("tr[data-feature]").length === 1`);
+    await waitForCount(page.locator("tr[data-feature]"), 1);
     await page.getByLabel("Search features").fill("theme");
-    await page.waitForFunction(`document.querySelector("tr[data-feature]")?.getAttribute("data-feature") === "dark-mode"`);
+    await waitForCount(page.locator("tr[data-feature]"), 1);
+    await row("dark-mode").waitFor();
     expect(page.url()).toContain("?q=theme");
     await page.getByLabel("Search features").fill("");
-    await page.waitForFunction(`document.querySelectorAll("tr[data-feature]").length === 3`);
+    await waitForCount(page.locator("tr[data-feature]"), 3);
   });
 
   it("features: the global switch in one click", async () => {
     await row("dark-mode").getByRole("switch").click();
-    await page.waitForFunction(`document.querySelector('tr[data-feature="dark-mode"] [role=switch]')?.getAttribute("aria-checked") === "true"`);
+    await row("dark-mode").locator("[role=switch][aria-checked=true]").waitFor();
     expect((await grpc.getFeature({ name: "dark-mode" })).feature?.enabled).toBe(true);
   });
 
   it("a change made through gRPC appears in the open page within 1 s", async () => {
     await grpc.setFeatureEnabled({ name: "reports", enabled: true });
-    await page.waitForFunction(`document.querySelector('tr[data-feature="reports"] [role=switch]')?.getAttribute("aria-checked") === "true"`, null, { timeout: 1000 });
+    await row("reports").locator("[role=switch][aria-checked=true]").waitFor({ timeout: 1000 });
     await grpc.createFeature({ name: "from-a-script" });
     await row("from-a-script").waitFor({ timeout: 1000 });
   });
@@ -211,7 +212,7 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await waitForText(page.getByTestId("history-table").locator("tbody tr").first(), /renamed segment beta to beta-testers/);
     await page.getByLabel("Actor").fill("deploy-script");
     await page.getByLabel("Kind").selectOption({ label: "Feature created" });
-    await page.waitForFunction(`document.querySelectorAll("[data-testid=history-table] tbody tr").length === 4`);
+    await waitForCount(page.locator("[data-testid=history-table] tbody tr"), 4);
     await grpc.createFeature({ name: "late-arrival" });
     await waitForText(page.getByTestId("history-table").locator("tbody tr").first(), /created late-arrival/, 1000);
     await screenshot(page, "history");
@@ -221,12 +222,12 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await page.getByRole("link", { name: "Features" }).click();
     await row("late-arrival").waitFor();
     await ts.server.close();
-    await page.waitForFunction(`document.querySelector("[data-testid=live]")?.getAttribute("data-status") === "reconnecting"`);
+    await page.locator("[data-testid=live][data-status=reconnecting]").waitFor();
     await screenshot(page, "reconnecting");
     // Written while the server is down, by another process on the same database.
     await ts.restart();
     await ts.client("grpc", "night-job").setFeatureEnabled({ name: "late-arrival", enabled: true });
-    await page.waitForFunction(`document.querySelector('tr[data-feature="late-arrival"] [role=switch]')?.getAttribute("aria-checked") === "true"`, null, { timeout: 5000 });
+    await row("late-arrival").locator("[role=switch][aria-checked=true]").waitFor({ timeout: 5000 });
     await waitForText(page.getByTestId("live"), /^Live · r\d+$/);
     grpc = ts.client("grpc", "deploy-script");
   });
@@ -241,8 +242,8 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     for (const [path, name, ready] of screens) {
       await phone.page.goto(path);
       await phone.page.locator(ready).first().waitFor();
-      const overflow = await phone.page.evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
-      expect(overflow as number, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+      const overflow = await phone.page.locator("html").evaluate((html) => html.scrollWidth - html.clientWidth);
+      expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
       await screenshot(phone.page, name);
     }
     await phone.page.context().close();

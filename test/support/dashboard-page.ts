@@ -37,3 +37,18 @@ export async function waitForText(locator: Locator, text: string | RegExp, timeo
   }
   throw new Error(`waited ${timeoutMs} ms for ${String(text)}, the page shows ${JSON.stringify(last)}`);
 }
+
+/** Waits until `locator` matches exactly `count` elements, for at most `timeoutMs`. */
+export async function waitForCount(locator: Locator, count: number, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    last = await locator.count();
+    if (last === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+  throw new Error(`waited ${timeoutMs} ms for ${count} matches, the page has ${last}`);
+}
+
+/** The page's Web Storage, as a function run in the page sees it (the root tsconfig has no DOM lib). */
+export type PageGlobals = { sessionStorage: { getItem(key: string): string | null }; localStorage: { length: number } };
