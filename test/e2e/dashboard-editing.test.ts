@@ -180,7 +180,7 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
     await screenshot(page, "customers");
     await page.getByTestId("customers-list").getByRole("link", { name: "initech" }).click();
     await waitForText(page.getByTestId("customer-users"), "peter@initech");
-    await waitForText(page.locator("section[aria-labelledby=customer-details-heading] .confirm p"), /its overrides, its 1 users and their overrides/);
+    await waitForText(page.locator("section[aria-labelledby=customer-details-heading] .confirm p"), /its overrides, its 1 user and their overrides/);
     await page.getByLabel(/to confirm/).fill("initech");
     await page.getByRole("button", { name: "Delete customer" }).click();
     await page.waitForURL(/\/customers$/);

@@ -31,3 +31,8 @@ export function parsePercentage(text: string): { basisPoints: number } | { probl
 export function splitIds(text: string): string[] {
   return [...new Set(text.split(/[\s,;]+/).filter((id) => id !== ""))];
 }
+
+/** `1 user`, `2 users`: a count with its noun. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { ChangeKind, type Change } from "../../../gen/flagwire/v1/flags_pb.js";
 import { ConfirmByName, ErrorNote, Link, Pager, Panel, SearchBox } from "../components.js";
-import { timeText } from "../format.js";
+import { plural, timeText } from "../format.js";
 import { useAction, useDebounced, usePagedList } from "../hooks.js";
 import { featurePath, navigate } from "../router.js";
 import { useSession } from "../session-context.js";
@@ -193,7 +193,7 @@ function CustomerDetails(props: { id: string }) {
         <ConfirmByName
           name={props.id}
           action="Delete customer"
-          consequence={`Deleting removes customer ${props.id}, its overrides, its ${users.items.length}${users.hasNext ? "+" : ""} users and their overrides, and their segment memberships.`}
+          consequence={`Deleting removes customer ${props.id}, its overrides, its ${users.hasNext ? `${users.items.length}+ users` : plural(users.items.length, "user")} and their overrides, and their segment memberships.`}
           error={remove.error}
           onConfirm={async () => {
             if (await remove.run(() => api.flags.deleteCustomer({ id: props.id }))) navigate("/customers");

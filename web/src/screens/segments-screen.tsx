@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import { ChangeKind, type GetSegmentResponse } from "../../../gen/flagwire/v1/flags_pb.js";
 import { ConfirmByName, ErrorNote, Link, OnOff, Pager, Panel } from "../components.js";
 import { errorMessage } from "../error-message.js";
-import { splitIds } from "../format.js";
+import { plural, splitIds } from "../format.js";
 import { useAction, usePagedList } from "../hooks.js";
 import { useLiveReload } from "../live.js";
 import { featurePath, navigate } from "../router.js";
@@ -57,7 +57,7 @@ export function SegmentsScreen(props: { query: URLSearchParams }) {
                   {segment.name}
                 </Link>
                 <span class="muted">
-                  {segment.customerCount} customers · {segment.userCount} users · {segment.ruleCount} rules
+                  {plural(segment.customerCount, "customer")} · {plural(segment.userCount, "user")} · {plural(segment.ruleCount, "rule")}
                 </span>
               </li>
             ))}
@@ -113,7 +113,7 @@ function SegmentDetails(props: { name: string }) {
       <ErrorNote message={problem} />
       {segment?.segment && (
         <p class="muted">
-          {segment.segment.customerCount} customers · {segment.segment.userCount} users
+          {plural(segment.segment.customerCount, "customer")} · {plural(segment.segment.userCount, "user")}
         </p>
       )}
       <h3>Rules</h3>
