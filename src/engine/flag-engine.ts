@@ -7,6 +7,7 @@ import type { FlagStore, RetentionPolicy } from "../store/flag-store.js";
 import { createChangeHub, type ChangeHubOptions, type Heartbeat, type WatchTransport } from "./change-hub.js";
 import { listChanges, type ChangesPage } from "./change-log.js";
 import { searchChanges } from "./change-search.js";
+import { backfillLastChanges } from "./last-change-backfill.js";
 import type { EvaluationUpdate } from "./evaluation-watch.js";
 import { bindQueries, type FlagQueries } from "./flag-queries.js";
 import { createGroupCommit, type MutationResult } from "./group-commit.js";
@@ -97,6 +98,9 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
     onPollError: options.onPollError,
   });
   let closing: Promise<void> | undefined;
+  // Who last changed each feature, from the log: in the background, so that a large log does not delay the start.
+  // A failure (the store closing under it) only leaves some features without one.
+  const backfill = backfillLastChanges(store, state).catch(() => undefined);
 
   return {
     ...bindQueries(state),
@@ -122,6 +126,7 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
       closing ??= (async () => {
         // The writes already submitted are committed (and reach the watchers) before the streams end.
         await writes.close();
+        await backfill;
         streams.endWatches();
         stopHousekeeping();
         await store.close();

@@ -57,6 +57,9 @@ export function featureToProto(feature: FeatureRecord): Feature {
     customerOverrideCount: feature.customerOverrides.size,
     userOverrideCount: feature.userOverrides.size,
     ...overrideCounts(feature),
+    ...(feature.lastChange
+      ? { lastChangeRevision: BigInt(feature.lastChange.revision), lastChangeTime: timestampFromMs(feature.lastChange.at), lastChangeActor: feature.lastChange.actor ?? "" }
+      : {}),
     createTime: timestampFromMs(feature.createdAt),
     updateTime: timestampFromMs(feature.updatedAt),
     salt: feature.salt,
@@ -67,12 +70,12 @@ export function featureToProto(feature: FeatureRecord): Feature {
   });
 }
 
-/** How many of a feature's overrides set it on and off: customers from their indexes, users counted (a page's worth of features). */
+/** How many of a feature's overrides set it on and off (counted: a page's worth of features, and copies have no indexes). */
 function overrideCounts(feature: FeatureRecord): { overrideOnCount: number; overrideOffCount: number } {
-  let usersOn = 0;
-  for (const enabled of feature.userOverrides.values()) if (enabled) usersOn++;
-  const customersOn = feature.customerOverrides.size - feature.customersOff.size;
-  return { overrideOnCount: customersOn + usersOn, overrideOffCount: feature.customerOverrides.size - customersOn + feature.userOverrides.size - usersOn };
+  let on = 0;
+  for (const enabled of feature.customerOverrides.values()) if (enabled) on++;
+  for (const enabled of feature.userOverrides.values()) if (enabled) on++;
+  return { overrideOnCount: on, overrideOffCount: feature.customerOverrides.size + feature.userOverrides.size - on };
 }
 
 /** A ChangeKind of a request as the domain's kind; INVALID_ARGUMENT for one this server does not know. */
