@@ -64,6 +64,8 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
   it("a change made through gRPC appears in the open page within 1 s", async () => {
     await grpc.setFeatureEnabled({ name: "reports", enabled: true });
     await row("reports").locator("[role=switch][aria-checked=true]").waitFor({ timeout: 1000 });
+    const { feature } = await grpc.getFeature({ name: "reports" });
+    await waitForText(row("reports").getByTestId("last-actor"), `r${String(feature?.lastChangeRevision)} by deploy-script`, 1000);
     await grpc.createFeature({ name: "from-a-script" });
     await row("from-a-script").waitFor({ timeout: 1000 });
   });

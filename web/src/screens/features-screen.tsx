@@ -110,7 +110,14 @@ function FeatureRow(props: { feature: Feature }) {
             ))}
         </div>
       </td>
-      <td data-label="Last change">{timeText(feature.updateTime)}</td>
+      <td data-label="Last change">
+        <div>
+          {feature.lastChangeTime ? timeText(feature.lastChangeTime) : timeText(feature.updateTime)}
+          <div class="muted" data-testid="last-actor">
+            {feature.lastChangeRevision > 0n ? `r${String(feature.lastChangeRevision)}${feature.lastChangeActor ? ` by ${feature.lastChangeActor}` : ""}` : ""}
+          </div>
+        </div>
+      </td>
     </tr>
   );
 }
