@@ -3,6 +3,6 @@ import { defineConfig } from "vitest/config";
 // One layout: test/unit/<layer>/ needs no server or process; test/integration/<area>/ starts real ones.
 export default defineConfig({
   test: {
-    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
   },
 });

@@ -111,6 +111,8 @@ export function serveCommand(): Command {
         "with tokens on, let anyone evaluate flags over the flagd protocol (flagd.evaluation.v1/v2) without a token (stock flagd providers cannot send one)",
       ),
     )
+    // Commander's negatable form: dashboard is true unless --no-dashboard is given.
+    .addOption(new Option("--no-dashboard", "do not serve the admin dashboard at / of the HTTP port"))
     .addOption(new Option("--protect-health", "health checks need a reader token too").env("FLAGWIRE_PROTECT_HEALTH"))
     .addOption(new Option("--protect-reflection", "server reflection needs a reader token too").env("FLAGWIRE_PROTECT_REFLECTION"))
     .addOption(new Option("--public-metrics", "GET /metrics on the HTTP port needs no token (a reader token otherwise, once auth is on)").env("FLAGWIRE_PUBLIC_METRICS"))
@@ -149,6 +151,7 @@ export function serveCommand(): Command {
         protect: { health: opts.protectHealth === true, reflection: opts.protectReflection === true, publicMetrics: opts.publicMetrics === true },
         allowHosts: opts.allowHost ?? [],
         allowOrigins: opts.allowOrigin ?? [],
+        dashboard: opts.dashboard !== false,
         ...(tls ? { tls } : {}),
         ...(bootstrapToken ? { bootstrapToken } : {}),
       });
@@ -215,6 +218,7 @@ interface ServeOptions {
   publicMetrics?: boolean;
   allowHost?: string[];
   allowOrigin?: string[];
+  dashboard?: boolean;
 }
 
 /** Without either limit the log keeps everything: it is also the audit trail. */

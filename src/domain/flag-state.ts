@@ -29,6 +29,11 @@ export class FeatureRecord {
    */
   customersOn = new SortedIndex();
   customersOff = new SortedIndex();
+  /**
+   * The latest change of this feature (itself, its overrides, rollout or rules): set by `apply`; for features loaded
+   * from storage, filled from the change log after start (null until then, or when the log no longer holds it).
+   */
+  lastChange: LastChange | null = null;
 
   /** A feature with no overrides or rules yet. */
   constructor(fields: FeatureFields) {
@@ -40,6 +45,13 @@ export class FeatureRecord {
     this.salt = fields.salt;
     this.rollout = fields.rollout;
   }
+}
+
+/** Where, when and by whom a feature last changed. */
+export interface LastChange {
+  readonly revision: number;
+  readonly at: number;
+  readonly actor: string | null;
 }
 
 /** What a new feature is made from: everything but its overrides, rules and their indexes (it starts with none). */
@@ -254,6 +266,10 @@ export class FlagState {
       }
       default:
         this.applySegmentChange(change);
+    }
+    if ("feature" in change && change.kind !== "feature.deleted") {
+      const feature = this.features.get(change.kind === "feature.renamed" ? change.newName : change.feature);
+      if (feature) feature.lastChange = { revision: change.revision, at: change.at, actor: change.actor };
     }
     this.revision = change.revision;
   }

@@ -27,12 +27,14 @@ export function servesOneValue(feature: FeatureRecord): boolean {
 
 /**
  * Why `feature` is stale at `cutoff` (now minus the stale period), if it is: NOT_EVALUATED when its last evaluation
- * (or, never evaluated, its creation) is before the cutoff; UNIFORM when it serves one value to everyone and its own
- * fields (name, value, description, rollout) last changed before the cutoff.
+ * (or, never evaluated, its creation) is before the cutoff; UNIFORM when it serves one value to everyone and neither
+ * its own fields nor its overrides and rules (its last change, when the log still holds it) changed since the cutoff:
+ * clearing its last override yesterday is a change.
  */
 export function staleReasons(feature: FeatureRecord, lastEvaluatedAt: number | undefined, cutoff: number): StaleReason[] {
   const reasons: StaleReason[] = [];
   if ((lastEvaluatedAt ?? feature.createdAt) < cutoff) reasons.push("NOT_EVALUATED");
-  if (servesOneValue(feature) && feature.updatedAt < cutoff) reasons.push("UNIFORM");
+  const changedAt = Math.max(feature.updatedAt, feature.lastChange?.at ?? 0);
+  if (servesOneValue(feature) && changedAt < cutoff) reasons.push("UNIFORM");
   return reasons;
 }

@@ -1,10 +1,13 @@
-import type { ChangeRequest } from "../domain/change.js";
+import type { Change, ChangeRequest } from "../domain/change.js";
 import type { EvaluationContext } from "../domain/evaluate.js";
 import type { FlagState } from "../domain/flag-state.js";
-import type { PageRequest } from "../domain/pagination.js";
+import type { HistoryQuery } from "../domain/history-filter.js";
+import type { Page, PageRequest } from "../domain/pagination.js";
 import type { FlagStore, RetentionPolicy } from "../store/flag-store.js";
 import { createChangeHub, type ChangeHubOptions, type Heartbeat, type WatchTransport } from "./change-hub.js";
 import { listChanges, type ChangesPage } from "./change-log.js";
+import { searchChanges } from "./change-search.js";
+import { backfillLastChanges } from "./last-change-backfill.js";
 import type { EvaluationUpdate } from "./evaluation-watch.js";
 import { bindQueries, type FlagQueries } from "./flag-queries.js";
 import type { EngineObserver } from "./engine-observer.js";
@@ -52,6 +55,8 @@ export interface FlagEngine extends FlagQueries {
   submit<T = undefined>(request: ChangeRequest, actor: string | null, view?: () => T): Promise<MutationResult<T>>;
   /** Pages through the change log after `sinceRevision`. */
   listChanges(sinceRevision: number, page: PageRequest): Promise<ChangesPage>;
+  /** Pages through the change log newest first, filtered by feature (through renames), actor and kind. */
+  searchChanges(query: HistoryQuery, page: PageRequest): Promise<Page<Change>>;
   /** A watcher's events: replay or snapshot, a heartbeat saying it is current, then live changes. */
   watch(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent>;
   /** The values of `features` for one context, then those each change alters. */
@@ -99,6 +104,9 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
     },
   });
   let closing: Promise<void> | undefined;
+  // Who last changed each feature, from the log: in the background, so that a large log does not delay the start.
+  // A failure (the store closing under it) only leaves some features without one.
+  const backfill = backfillLastChanges(store, state).catch(() => undefined);
 
   return {
     ...bindQueries(state),
@@ -110,6 +118,7 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
     },
     submit: writes.submit,
     listChanges: (sinceRevision, page) => listChanges(store, state, sinceRevision, page),
+    searchChanges: (query, page) => searchChanges(store, state.revision, query, page),
     watch: streams.watch,
     watchEvaluation: streams.watchEvaluation,
     get watcherCount() {
@@ -123,6 +132,7 @@ export async function createFlagEngine(options: FlagEngineOptions): Promise<Flag
       closing ??= (async () => {
         // The writes already submitted are committed (and reach the watchers) before the streams end.
         await writes.close();
+        await backfill;
         streams.endWatches();
         stopHousekeeping();
         await store.close();

@@ -5,6 +5,7 @@ import type { CustomerRecord, FeatureRecord, FlagState, SegmentRecord, UserRecor
 import { checkContext } from "../domain/identifiers.js";
 import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js";
 import { requireCustomer, requireFeature, requireSegment, requireUser } from "../domain/lookups.js";
+import { searchTest } from "../domain/search-text.js";
 import { compareKeys } from "../domain/sorted-index.js";
 
 /** The most contexts one `evaluateBatch` call may evaluate. */
@@ -79,6 +80,28 @@ export const flagQueries = {
     return requireSegment(state, name);
   },
 
+  /** A segment's rules, in feature-name order. */
+  segmentRules(state: FlagState, name: string): Array<{ feature: string; enabled: boolean }> {
+    const segment = requireSegment(state, name);
+    const rules = [...segment.ruleFeatures].map((feature) => ({ feature: feature.name, enabled: feature.segmentRules.get(segment) === true }));
+    return rules.sort((a, b) => compareKeys(a.feature, b.feature));
+  },
+
+  /**
+   * A feature's overrides of one kind of target, in id order; with a query, only ids containing it. Sorts the
+   * feature's override ids on each call: O(n log n) in its overrides, fine for the dashboard's pages.
+   */
+  listFeatureOverrides(state: FlagState, featureName: string, kind: Target["kind"], query: string, page: PageRequest): Page<{ target: Target; enabled: boolean }> {
+    const feature = requireFeature(state, featureName);
+    const overrides = kind === "customer" ? feature.customerOverrides : feature.userOverrides;
+    const keys = [...overrides.keys()].sort(compareKeys);
+    const found = pageOfKeys("feature-overrides", keys, page, searchTest(query));
+    return {
+      items: found.items.map((id) => ({ target: { kind, id } as Target, enabled: overrides.get(id) === true })),
+      nextPageToken: found.nextPageToken,
+    };
+  },
+
   listSegments(state: FlagState, page: PageRequest): Page<SegmentRecord> {
     return records(pageOfKeys("segments", state.segmentNames.all, page), state.segments);
   },
@@ -97,23 +120,29 @@ export const flagQueries = {
     };
   },
 
-  listFeatures(state: FlagState, page: PageRequest): Page<FeatureRecord> {
+  /** Features in name order; with a query, only those whose name or description contains it (ignoring case). */
+  listFeatures(state: FlagState, page: PageRequest, query = ""): Page<FeatureRecord> {
     const keys = state.featureNames;
-    return records(pageOfKeys("features", keys.all, page), state.features);
+    const test = searchTest(query);
+    const accept = test && ((name: string) => test(name) || test((state.features.get(name) as FeatureRecord).description));
+    return records(pageOfKeys("features", keys.all, page, accept), state.features);
   },
 
-  listCustomers(state: FlagState, page: PageRequest): Page<CustomerRecord> {
+  /** Customers in id order; with a query, only those whose id contains it (ignoring case). */
+  listCustomers(state: FlagState, page: PageRequest, query = ""): Page<CustomerRecord> {
     const keys = state.customerIds;
-    return records(pageOfKeys("customers", keys.all, page), state.customers);
+    return records(pageOfKeys("customers", keys.all, page, searchTest(query)), state.customers);
   },
 
-  listUsers(state: FlagState, customerId: string, page: PageRequest): Page<UserRecord> {
+  /** Users in id order, of one customer or all; with a query, only those whose id contains it (ignoring case). */
+  listUsers(state: FlagState, customerId: string, page: PageRequest, query = ""): Page<UserRecord> {
+    const accept = searchTest(query);
     if (customerId === "") {
       const keys = state.userIds;
-      return records(pageOfKeys("users", keys.all, page), state.users);
+      return records(pageOfKeys("users", keys.all, page, accept), state.users);
     }
     const ids = [...requireCustomer(state, customerId).userIds].sort(compareKeys);
-    return records(pageOfKeys("users", ids, page), state.users);
+    return records(pageOfKeys("users", ids, page, accept), state.users);
   },
 
   /**

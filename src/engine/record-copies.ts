@@ -11,6 +11,7 @@ export function copyFeature(feature: FeatureRecord): FeatureRecord {
   for (const [id, enabled] of feature.customerOverrides) copy.customerOverrides.set(id, enabled);
   for (const [id, enabled] of feature.userOverrides) copy.userOverrides.set(id, enabled);
   for (const [segment, enabled] of feature.segmentRules) copy.segmentRules.set(copySegment(segment), enabled);
+  copy.lastChange = feature.lastChange;
   return copy;
 }
 

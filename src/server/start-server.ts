@@ -27,6 +27,7 @@ import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
 import type { HttpRoute } from "./http/http-route.js";
 import { createOfrepRoute } from "./http/ofrep/ofrep-route.js";
+import { createDashboardRoute } from "./http/dashboard-route.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
@@ -105,6 +106,8 @@ export interface ServerOptions {
    * the very same node:http listener as the baseline of OFREP.
    */
   extraHttpRoutes?: readonly HttpRoute[];
+  /** The admin dashboard at `/` of the HTTP port: on by default (the built `dist/web`), a folder of built files, or false (`--no-dashboard`). */
+  dashboard?: boolean | { dir: string };
 }
 
 /** A running flagwire server. */
@@ -284,6 +287,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       routes: [
         createOfrepRoute({ engine, guard, authOn: () => tokens.authOn, streams, logger, readMaxBytes: maxRequestBytes, cutOffGraceMs: limits.cutOffGraceMs, usage }),
         createMetricsRoute({ registry: metrics.registry, guard, rpc: metrics.rpc }),
+        // The dashboard's static files (and its screen URLs); the API calls it makes are the RPCs above.
+        ...(options.dashboard === false ? [] : [createDashboardRoute(options.dashboard === true || options.dashboard === undefined ? {} : options.dashboard)]),
         ...(options.extraHttpRoutes ?? []),
       ],
     });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flagwire/v1/tokens.proto.
  */
 export const file_flagwire_v1_tokens: GenFile = /*@__PURE__*/
-  fileDesc("ChhmbGFnd2lyZS92MS90b2tlbnMucHJvdG8SC2ZsYWd3aXJlLnYxIvgBCgVUb2tlbhIMCgRuYW1lGAEgASgJEiQKBHJvbGUYAiABKA4yFi5mbGFnd2lyZS52MS5Ub2tlblJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfdXNlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Jldm9rZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAYgASgJEhIKCnJldm9rZWRfYnkYByABKAkiSAoSQ3JlYXRlVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSJAoEcm9sZRgCIAEoDjIWLmZsYWd3aXJlLnYxLlRva2VuUm9sZSJIChNDcmVhdGVUb2tlblJlc3BvbnNlEiEKBXRva2VuGAEgASgLMhIuZmxhZ3dpcmUudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJIhMKEUxpc3RUb2tlbnNSZXF1ZXN0IjgKEkxpc3RUb2tlbnNSZXNwb25zZRIiCgZ0b2tlbnMYASADKAsyEi5mbGFnd2lyZS52MS5Ub2tlbiIiChJSZXZva2VUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChNSZXZva2VUb2tlblJlc3BvbnNlEiEKBXRva2VuGAEgASgLMhIuZmxhZ3dpcmUudjEuVG9rZW4qawoJVG9rZW5Sb2xlEhoKFlRPS0VOX1JPTEVfVU5TUEVDSUZJRUQQABIVChFUT0tFTl9ST0xFX1JFQURFUhABEhUKEVRPS0VOX1JPTEVfRURJVE9SEAISFAoQVE9LRU5fUk9MRV9BRE1JThADMoYCCgxUb2tlblNlcnZpY2USUAoLQ3JlYXRlVG9rZW4SHy5mbGFnd2lyZS52MS5DcmVhdGVUb2tlblJlcXVlc3QaIC5mbGFnd2lyZS52MS5DcmVhdGVUb2tlblJlc3BvbnNlElIKCkxpc3RUb2tlbnMSHi5mbGFnd2lyZS52MS5MaXN0VG9rZW5zUmVxdWVzdBofLmZsYWd3aXJlLnYxLkxpc3RUb2tlbnNSZXNwb25zZSIDkAIBElAKC1Jldm9rZVRva2VuEh8uZmxhZ3dpcmUudjEuUmV2b2tlVG9rZW5SZXF1ZXN0GiAuZmxhZ3dpcmUudjEuUmV2b2tlVG9rZW5SZXNwb25zZUIoWiZmbGFnd2lyZS9nZW4vZ28vZmxhZ3dpcmUvdjE7ZmxhZ3dpcmV2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChhmbGFnd2lyZS92MS90b2tlbnMucHJvdG8SC2ZsYWd3aXJlLnYxIvgBCgVUb2tlbhIMCgRuYW1lGAEgASgJEiQKBHJvbGUYAiABKA4yFi5mbGFnd2lyZS52MS5Ub2tlblJvbGUSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfdXNlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Jldm9rZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAYgASgJEhIKCnJldm9rZWRfYnkYByABKAkiSAoSQ3JlYXRlVG9rZW5SZXF1ZXN0EgwKBG5hbWUYASABKAkSJAoEcm9sZRgCIAEoDjIWLmZsYWd3aXJlLnYxLlRva2VuUm9sZSJIChNDcmVhdGVUb2tlblJlc3BvbnNlEiEKBXRva2VuGAEgASgLMhIuZmxhZ3dpcmUudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJIhMKEUxpc3RUb2tlbnNSZXF1ZXN0IjgKEkxpc3RUb2tlbnNSZXNwb25zZRIiCgZ0b2tlbnMYASADKAsyEi5mbGFnd2lyZS52MS5Ub2tlbiIiChJSZXZva2VUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI4ChNSZXZva2VUb2tlblJlc3BvbnNlEiEKBXRva2VuGAEgASgLMhIuZmxhZ3dpcmUudjEuVG9rZW4iEgoQR2V0Q2FsbGVyUmVxdWVzdCJtChFHZXRDYWxsZXJSZXNwb25zZRIeChZhdXRoZW50aWNhdGlvbl9lbmFibGVkGAEgASgIEhIKCnRva2VuX25hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLmZsYWd3aXJlLnYxLlRva2VuUm9sZSprCglUb2tlblJvbGUSGgoWVE9LRU5fUk9MRV9VTlNQRUNJRklFRBAAEhUKEVRPS0VOX1JPTEVfUkVBREVSEAESFQoRVE9LRU5fUk9MRV9FRElUT1IQAhIUChBUT0tFTl9ST0xFX0FETUlOEAMy1wIKDFRva2VuU2VydmljZRJQCgtDcmVhdGVUb2tlbhIfLmZsYWd3aXJlLnYxLkNyZWF0ZVRva2VuUmVxdWVzdBogLmZsYWd3aXJlLnYxLkNyZWF0ZVRva2VuUmVzcG9uc2USUgoKTGlzdFRva2VucxIeLmZsYWd3aXJlLnYxLkxpc3RUb2tlbnNSZXF1ZXN0Gh8uZmxhZ3dpcmUudjEuTGlzdFRva2Vuc1Jlc3BvbnNlIgOQAgESUAoLUmV2b2tlVG9rZW4SHy5mbGFnd2lyZS52MS5SZXZva2VUb2tlblJlcXVlc3QaIC5mbGFnd2lyZS52MS5SZXZva2VUb2tlblJlc3BvbnNlEk8KCUdldENhbGxlchIdLmZsYWd3aXJlLnYxLkdldENhbGxlclJlcXVlc3QaHi5mbGFnd2lyZS52MS5HZXRDYWxsZXJSZXNwb25zZSIDkAIBQihaJmZsYWd3aXJlL2dlbi9nby9mbGFnd2lyZS92MTtmbGFnd2lyZXYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * An API token as listed: everything but its secret.
@@ -215,6 +215,57 @@ export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__P
   messageDesc(file_flagwire_v1_tokens, 6);
 
 /**
+ * Request of GetCaller.
+ *
+ * @generated from message flagwire.v1.GetCallerRequest
+ */
+export type GetCallerRequest = Message<"flagwire.v1.GetCallerRequest"> & {
+};
+
+/**
+ * Describes the message flagwire.v1.GetCallerRequest.
+ * Use `create(GetCallerRequestSchema)` to create a new message.
+ */
+export const GetCallerRequestSchema: GenMessage<GetCallerRequest> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_tokens, 7);
+
+/**
+ * Response of GetCaller.
+ *
+ * @generated from message flagwire.v1.GetCallerResponse
+ */
+export type GetCallerResponse = Message<"flagwire.v1.GetCallerResponse"> & {
+  /**
+   * Whether calls need a token. While it is off, every caller may do
+   * everything, and `role` is TOKEN_ROLE_ADMIN.
+   *
+   * @generated from field: bool authentication_enabled = 1;
+   */
+  authenticationEnabled: boolean;
+
+  /**
+   * The name of the caller's token; empty while authentication is off.
+   *
+   * @generated from field: string token_name = 2;
+   */
+  tokenName: string;
+
+  /**
+   * What the caller may do.
+   *
+   * @generated from field: flagwire.v1.TokenRole role = 3;
+   */
+  role: TokenRole;
+};
+
+/**
+ * Describes the message flagwire.v1.GetCallerResponse.
+ * Use `create(GetCallerResponseSchema)` to create a new message.
+ */
+export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE__*/
+  messageDesc(file_flagwire_v1_tokens, 8);
+
+/**
  * What a token's holder may do; each role includes the ones before it.
  *
  * @generated from enum flagwire.v1.TokenRole
@@ -257,9 +308,9 @@ export const TokenRoleSchema: GenEnum<TokenRole> = /*@__PURE__*/
 
 /**
  * TokenService manages the API tokens that callers of flagwire present as
- * `authorization: Bearer <token>`. Every method needs a token with the
- * `admin` role (while authentication is off, i.e. before any token exists,
- * every caller may use it).
+ * `authorization: Bearer <token>`. Every method but GetCaller needs a token
+ * with the `admin` role (while authentication is off, i.e. before any token
+ * exists, every caller may use it).
  *
  * A token's secret is shown once, in CreateTokenResponse; the server keeps
  * only its SHA-256 hash. Token management is not recorded in the change log,
@@ -301,6 +352,18 @@ export const TokenService: GenService<{
     methodKind: "unary";
     input: typeof RevokeTokenRequestSchema;
     output: typeof RevokeTokenResponseSchema;
+  },
+  /**
+   * Tells callers who they are: whether authentication is on, and the name
+   * and role of the token they called with. Needs only a reader token, so
+   * that every client (the dashboard) can show what its caller may do.
+   *
+   * @generated from rpc flagwire.v1.TokenService.GetCaller
+   */
+  getCaller: {
+    methodKind: "unary";
+    input: typeof GetCallerRequestSchema;
+    output: typeof GetCallerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_flagwire_v1_tokens, 0);

@@ -18,6 +18,11 @@ export interface CallGuard {
 /** The token a call was admitted with; unset while authentication is off and for open methods. */
 const CALLER = createContextKey<StoredToken | undefined>(undefined, { description: "flagwire caller token" });
 
+/** The token a call was admitted with, if any (GetCaller tells callers their role with it). */
+export function callerToken(context: HandlerContext): StoredToken | undefined {
+  return context.values.get(CALLER);
+}
+
 /** The name of the token a call was made with, if any: the actor of the changes it makes. */
 export function callerName(context: HandlerContext): string | undefined {
   return context.values.get(CALLER)?.name;

@@ -27,6 +27,8 @@ const FLAG_METHODS = {
   getSegment: "reader",
   listSegments: "reader",
   listSegmentMembers: "reader",
+  listFeatureOverrides: "reader",
+  searchChanges: "reader",
   createFeature: "editor",
   renameFeature: "editor",
   deleteFeature: "editor",
@@ -52,6 +54,8 @@ const TOKEN_METHODS = {
   createToken: "admin",
   listTokens: "admin",
   revokeToken: "admin",
+  // Every caller may learn its own role: the dashboard shows only what the caller may do.
+  getCaller: "reader",
 } as const satisfies Record<keyof ServiceImpl<typeof TokenService>, Role>;
 
 // OFREP on the HTTP port (named in http/ofrep/ofrep-call.ts; a unit test keeps the names in step): reads, as Evaluate is.

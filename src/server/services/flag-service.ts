@@ -29,6 +29,8 @@ import {
   featureValueToProto,
   filterFromProto,
   heartbeatToProto,
+  kindFromProto,
+  overrideKindFromProto,
   snapshotChunkToProto,
   rolloutFromProto,
   segmentToProto,
@@ -38,7 +40,7 @@ import {
 } from "./proto-mapping.js";
 
 /** What the service needs from the engine: its read queries, and writes, the change log and watches. */
-export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "state" | "submit" | "listChanges" | "watch" | "watchEvaluation">;
+export type FlagServiceEngine = FlagQueries & Pick<FlagEngine, "revision" | "state" | "submit" | "listChanges" | "searchChanges" | "watch" | "watchEvaluation">;
 
 /** What the service counts evaluations in and reads usage from (engine/usage-tracker.ts). */
 export type FlagUsage = Pick<UsageTracker, "count" | "countAll" | "countMany" | "usageOf">;
@@ -121,11 +123,11 @@ export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = 
     listFeatures(req) {
       const revision = revisionToProto(engine.revision);
       if (req.staleDays !== 0) {
-        const page = listStaleFeatures(engine.state, usage, req.staleDays, Date.now(), toPageRequest("stale-features", req.pageSize, req.pageToken));
+        const page = listStaleFeatures(engine.state, usage, req.staleDays, Date.now(), toPageRequest("stale-features", req.pageSize, req.pageToken), req.query);
         const features = page.items.map(({ feature, reasons }) => withUsage(featureToProto(feature), usage.usageOf(feature.name), reasons));
         return { features, nextPageToken: page.nextPageToken, revision };
       }
-      const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken));
+      const page = engine.listFeatures(toPageRequest("features", req.pageSize, req.pageToken), req.query);
       const features = page.items.map((feature) => withUsage(featureToProto(feature), usage.usageOf(feature.name)));
       return { features, nextPageToken: page.nextPageToken, revision };
     },
@@ -154,7 +156,7 @@ export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = 
       return written(await engine.submit({ kind: "customer.deleted", customerId: req.id }, actorOf(ctx)));
     },
     listCustomers(req) {
-      const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken));
+      const page = engine.listCustomers(toPageRequest("customers", req.pageSize, req.pageToken), req.query);
       return { customers: page.items.map(customerToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async createUser(req, ctx) {
@@ -169,7 +171,7 @@ export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = 
       return written(await engine.submit({ kind: "user.deleted", userId: req.id }, actorOf(ctx)));
     },
     listUsers(req) {
-      const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken));
+      const page = engine.listUsers(req.customerId, toPageRequest("users", req.pageSize, req.pageToken), req.query);
       return { users: page.items.map(userToProto), nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
     },
     async setOverride(req, ctx) {
@@ -213,7 +215,9 @@ export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = 
       return { segment: segmentToProto(view), revision: revisionToProto(revision) };
     },
     getSegment(req) {
-      return { segment: segmentToProto(engine.getSegment(req.name)), revision: revisionToProto(engine.revision) };
+      const segment = segmentToProto(engine.getSegment(req.name));
+      const rules = engine.segmentRules(req.name).map((rule) => ({ ...rule, segment: req.name }));
+      return { segment, rules, revision: revisionToProto(engine.revision) };
     },
     listSegments(req) {
       const page = engine.listSegments(toPageRequest("segments", req.pageSize, req.pageToken));
@@ -273,6 +277,18 @@ export function createFlagService(engine: FlagServiceEngine, usage: FlagUsage = 
         revision,
         prunedThroughRevision: revisionToProto(page.prunedThrough),
       };
+    },
+    listFeatureOverrides(req) {
+      const kind = overrideKindFromProto(req.targetKind);
+      const page = engine.listFeatureOverrides(req.feature, kind, req.query, toPageRequest("feature-overrides", req.pageSize, req.pageToken));
+      const overrides = page.items.map(({ target, enabled }) => ({ feature: req.feature, target: { kind: targetToProto(target) }, enabled }));
+      return { overrides, nextPageToken: page.nextPageToken, revision: revisionToProto(engine.revision) };
+    },
+    async searchChanges(req) {
+      const revision = revisionToProto(engine.revision);
+      const query = { feature: req.feature, actor: req.actor, kinds: req.kinds.map(kindFromProto) };
+      const page = await engine.searchChanges(query, toPageRequest("change-search", req.pageSize, req.pageToken));
+      return { changes: page.items.map(changeToProto), nextPageToken: page.nextPageToken, revision };
     },
     watchChanges(req, ctx) {
       const since = req.sinceRevision === undefined ? undefined : revisionFromProto(req.sinceRevision);

@@ -17,6 +17,7 @@ import { compareKeys } from "../../domain/sorted-index.js";
 import type { CustomerFeatureFilter as DomainFilter } from "../../engine/flag-queries.js";
 import {
   ChangeKind,
+  OverrideTargetKind,
   ChangeSchema,
   CustomerFeatureFilter,
   CustomerSchema,
@@ -55,6 +56,10 @@ export function featureToProto(feature: FeatureRecord): Feature {
     description: feature.description,
     customerOverrideCount: feature.customerOverrides.size,
     userOverrideCount: feature.userOverrides.size,
+    ...overrideCounts(feature),
+    ...(feature.lastChange
+      ? { lastChangeRevision: BigInt(feature.lastChange.revision), lastChangeTime: timestampFromMs(feature.lastChange.at), lastChangeActor: feature.lastChange.actor ?? "" }
+      : {}),
     createTime: timestampFromMs(feature.createdAt),
     updateTime: timestampFromMs(feature.updatedAt),
     salt: feature.salt,
@@ -63,6 +68,27 @@ export function featureToProto(feature: FeatureRecord): Feature {
       .map(([segment, enabled]) => create(SegmentRuleSchema, { feature: feature.name, segment: segment.name, enabled })),
     ...(feature.rollout ? { rollout: rolloutToProto(feature.rollout) } : {}),
   });
+}
+
+/** How many of a feature's overrides set it on and off (counted: a page's worth of features, and copies have no indexes). */
+function overrideCounts(feature: FeatureRecord): { overrideOnCount: number; overrideOffCount: number } {
+  let on = 0;
+  for (const enabled of feature.customerOverrides.values()) if (enabled) on++;
+  for (const enabled of feature.userOverrides.values()) if (enabled) on++;
+  return { overrideOnCount: on, overrideOffCount: feature.customerOverrides.size + feature.userOverrides.size - on };
+}
+
+/** A ChangeKind of a request as the domain's kind; INVALID_ARGUMENT for one this server does not know. */
+export function kindFromProto(kind: ChangeKind): DomainChangeKind {
+  for (const [domain, proto] of Object.entries(KIND_TO_PROTO)) if (proto === kind) return domain as DomainChangeKind;
+  throw new DomainError("INVALID_ARGUMENT", `change kind ${kind} is invalid: use one of ${Object.values(KIND_TO_PROTO).map((k) => `CHANGE_KIND_${ChangeKind[k]}`).join(", ")}`);
+}
+
+/** The target kind of ListFeatureOverrides; INVALID_ARGUMENT when unset. */
+export function overrideKindFromProto(kind: OverrideTargetKind): DomainTarget["kind"] {
+  if (kind === OverrideTargetKind.CUSTOMER) return "customer";
+  if (kind === OverrideTargetKind.USER) return "user";
+  throw new DomainError("INVALID_ARGUMENT", `target_kind ${kind} is invalid: use OVERRIDE_TARGET_KIND_CUSTOMER or OVERRIDE_TARGET_KIND_USER`);
 }
 
 /** A segment as the contract shows it, with its counts. */

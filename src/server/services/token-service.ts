@@ -6,10 +6,10 @@ import { DomainError } from "../../domain/domain-error.js";
 import type { TokenRegistry } from "../../engine/token-registry.js";
 import type { StoredToken } from "../../store/token-store.js";
 import { TokenRole, TokenSchema, TokenService, type Token } from "../../../gen/flagwire/v1/tokens_pb.js";
-import { callerName } from "../auth/create-call-guard.js";
+import { callerName, callerToken } from "../auth/create-call-guard.js";
 
 /** What the token service needs from the registry. */
-export type TokenServiceRegistry = Pick<TokenRegistry, "create" | "list" | "revoke">;
+export type TokenServiceRegistry = Pick<TokenRegistry, "create" | "list" | "revoke" | "authOn">;
 
 const ROLE_TO_PROTO: Record<Role, TokenRole> = {
   reader: TokenRole.READER,
@@ -54,6 +54,11 @@ export function createTokenService(registry: TokenServiceRegistry): ServiceImpl<
     },
     async revokeToken(req, ctx) {
       return { token: tokenToProto(await registry.revoke(req.name, callerName(ctx) ?? ANONYMOUS)) };
+    },
+    getCaller(_req, ctx) {
+      const token = callerToken(ctx);
+      // Without a token (authentication off) the caller may do everything.
+      return { authenticationEnabled: registry.authOn, tokenName: token?.name ?? "", role: ROLE_TO_PROTO[token?.role ?? "admin"] };
     },
   };
 }

@@ -117,6 +117,13 @@ type FeatureFlagServiceClient interface {
 	// of them, then one message each time any of them changes. Changes that
 	// leave every value as it was send nothing (heartbeats aside).
 	WatchEvaluation(ctx context.Context, in *WatchEvaluationRequest, opts ...grpc.CallOption) (FeatureFlagService_WatchEvaluationClient, error)
+	// Lists a feature's customer or user overrides, ordered by id, optionally
+	// only the ids containing a text. NOT_FOUND when the feature does not exist.
+	ListFeatureOverrides(ctx context.Context, in *ListFeatureOverridesRequest, opts ...grpc.CallOption) (*ListFeatureOverridesResponse, error)
+	// Pages through the change log newest first, filtered by feature (followed
+	// back through its renames), actor and kind: a history to read, where
+	// ListChanges is a log to follow.
+	SearchChanges(ctx context.Context, in *SearchChangesRequest, opts ...grpc.CallOption) (*SearchChangesResponse, error)
 }
 
 type featureFlagServiceClient struct {
@@ -479,6 +486,24 @@ func (x *featureFlagServiceWatchEvaluationClient) Recv() (*WatchEvaluationRespon
 	return m, nil
 }
 
+func (c *featureFlagServiceClient) ListFeatureOverrides(ctx context.Context, in *ListFeatureOverridesRequest, opts ...grpc.CallOption) (*ListFeatureOverridesResponse, error) {
+	out := new(ListFeatureOverridesResponse)
+	err := c.cc.Invoke(ctx, "/flagwire.v1.FeatureFlagService/ListFeatureOverrides", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *featureFlagServiceClient) SearchChanges(ctx context.Context, in *SearchChangesRequest, opts ...grpc.CallOption) (*SearchChangesResponse, error) {
+	out := new(SearchChangesResponse)
+	err := c.cc.Invoke(ctx, "/flagwire.v1.FeatureFlagService/SearchChanges", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeatureFlagServiceServer is the server API for FeatureFlagService service.
 // All implementations must embed UnimplementedFeatureFlagServiceServer
 // for forward compatibility
@@ -583,6 +608,13 @@ type FeatureFlagServiceServer interface {
 	// of them, then one message each time any of them changes. Changes that
 	// leave every value as it was send nothing (heartbeats aside).
 	WatchEvaluation(*WatchEvaluationRequest, FeatureFlagService_WatchEvaluationServer) error
+	// Lists a feature's customer or user overrides, ordered by id, optionally
+	// only the ids containing a text. NOT_FOUND when the feature does not exist.
+	ListFeatureOverrides(context.Context, *ListFeatureOverridesRequest) (*ListFeatureOverridesResponse, error)
+	// Pages through the change log newest first, filtered by feature (followed
+	// back through its renames), actor and kind: a history to read, where
+	// ListChanges is a log to follow.
+	SearchChanges(context.Context, *SearchChangesRequest) (*SearchChangesResponse, error)
 	mustEmbedUnimplementedFeatureFlagServiceServer()
 }
 
@@ -691,6 +723,12 @@ func (UnimplementedFeatureFlagServiceServer) WatchChanges(*WatchChangesRequest, 
 }
 func (UnimplementedFeatureFlagServiceServer) WatchEvaluation(*WatchEvaluationRequest, FeatureFlagService_WatchEvaluationServer) error {
 	return status.Errorf(codes.Unimplemented, "method WatchEvaluation not implemented")
+}
+func (UnimplementedFeatureFlagServiceServer) ListFeatureOverrides(context.Context, *ListFeatureOverridesRequest) (*ListFeatureOverridesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListFeatureOverrides not implemented")
+}
+func (UnimplementedFeatureFlagServiceServer) SearchChanges(context.Context, *SearchChangesRequest) (*SearchChangesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SearchChanges not implemented")
 }
 func (UnimplementedFeatureFlagServiceServer) mustEmbedUnimplementedFeatureFlagServiceServer() {}
 
@@ -1323,6 +1361,42 @@ func (x *featureFlagServiceWatchEvaluationServer) Send(m *WatchEvaluationRespons
 	return x.ServerStream.SendMsg(m)
 }
 
+func _FeatureFlagService_ListFeatureOverrides_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFeatureOverridesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeatureFlagServiceServer).ListFeatureOverrides(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/flagwire.v1.FeatureFlagService/ListFeatureOverrides",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeatureFlagServiceServer).ListFeatureOverrides(ctx, req.(*ListFeatureOverridesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeatureFlagService_SearchChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeatureFlagServiceServer).SearchChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/flagwire.v1.FeatureFlagService/SearchChanges",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeatureFlagServiceServer).SearchChanges(ctx, req.(*SearchChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _FeatureFlagService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "flagwire.v1.FeatureFlagService",
 	HandlerType: (*FeatureFlagServiceServer)(nil),
@@ -1454,6 +1528,14 @@ var _FeatureFlagService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListChanges",
 			Handler:    _FeatureFlagService_ListChanges_Handler,
+		},
+		{
+			MethodName: "ListFeatureOverrides",
+			Handler:    _FeatureFlagService_ListFeatureOverrides_Handler,
+		},
+		{
+			MethodName: "SearchChanges",
+			Handler:    _FeatureFlagService_SearchChanges_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -37,6 +37,9 @@ EVALUATION_REASON_ROLLOUT: EvaluationReason
 EVALUATION_REASON_SEGMENT: EvaluationReason
 EVALUATION_REASON_UNSPECIFIED: EvaluationReason
 EVALUATION_REASON_USER_OVERRIDE: EvaluationReason
+OVERRIDE_TARGET_KIND_CUSTOMER: OverrideTargetKind
+OVERRIDE_TARGET_KIND_UNSPECIFIED: OverrideTargetKind
+OVERRIDE_TARGET_KIND_USER: OverrideTargetKind
 ROLLOUT_STICKINESS_CUSTOMER: RolloutStickiness
 ROLLOUT_STICKINESS_UNSPECIFIED: RolloutStickiness
 ROLLOUT_STICKINESS_USER: RolloutStickiness
@@ -327,7 +330,7 @@ class EvaluationContext(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class Feature(_message.Message):
-    __slots__ = ["create_time", "customer_override_count", "description", "enabled", "evaluations_30d", "evaluations_7d", "evaluations_today", "last_evaluate_time", "name", "rollout", "salt", "segment_rules", "stale_reasons", "update_time", "user_override_count"]
+    __slots__ = ["create_time", "customer_override_count", "description", "enabled", "evaluations_30d", "evaluations_7d", "evaluations_today", "last_change_actor", "last_change_revision", "last_change_time", "last_evaluate_time", "name", "override_off_count", "override_on_count", "rollout", "salt", "segment_rules", "stale_reasons", "update_time", "user_override_count"]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_OVERRIDE_COUNT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -335,8 +338,13 @@ class Feature(_message.Message):
     EVALUATIONS_30D_FIELD_NUMBER: _ClassVar[int]
     EVALUATIONS_7D_FIELD_NUMBER: _ClassVar[int]
     EVALUATIONS_TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHANGE_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHANGE_REVISION_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_OFF_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_ON_COUNT_FIELD_NUMBER: _ClassVar[int]
     ROLLOUT_FIELD_NUMBER: _ClassVar[int]
     SALT_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_RULES_FIELD_NUMBER: _ClassVar[int]
@@ -350,15 +358,20 @@ class Feature(_message.Message):
     evaluations_30d: int
     evaluations_7d: int
     evaluations_today: int
+    last_change_actor: str
+    last_change_revision: int
+    last_change_time: _timestamp_pb2.Timestamp
     last_evaluate_time: _timestamp_pb2.Timestamp
     name: str
+    override_off_count: int
+    override_on_count: int
     rollout: Rollout
     salt: str
     segment_rules: _containers.RepeatedCompositeFieldContainer[SegmentRule]
     stale_reasons: _containers.RepeatedScalarFieldContainer[StaleReason]
     update_time: _timestamp_pb2.Timestamp
     user_override_count: int
-    def __init__(self, name: _Optional[str] = ..., enabled: bool = ..., description: _Optional[str] = ..., customer_override_count: _Optional[int] = ..., user_override_count: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., rollout: _Optional[_Union[Rollout, _Mapping]] = ..., salt: _Optional[str] = ..., segment_rules: _Optional[_Iterable[_Union[SegmentRule, _Mapping]]] = ..., last_evaluate_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., evaluations_today: _Optional[int] = ..., evaluations_7d: _Optional[int] = ..., evaluations_30d: _Optional[int] = ..., stale_reasons: _Optional[_Iterable[_Union[StaleReason, str]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., enabled: bool = ..., description: _Optional[str] = ..., customer_override_count: _Optional[int] = ..., user_override_count: _Optional[int] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., rollout: _Optional[_Union[Rollout, _Mapping]] = ..., salt: _Optional[str] = ..., segment_rules: _Optional[_Iterable[_Union[SegmentRule, _Mapping]]] = ..., override_on_count: _Optional[int] = ..., override_off_count: _Optional[int] = ..., last_change_revision: _Optional[int] = ..., last_change_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_change_actor: _Optional[str] = ..., last_evaluate_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., evaluations_today: _Optional[int] = ..., evaluations_7d: _Optional[int] = ..., evaluations_30d: _Optional[int] = ..., stale_reasons: _Optional[_Iterable[_Union[StaleReason, str]]] = ...) -> None: ...
 
 class FeatureEvaluation(_message.Message):
     __slots__ = ["deleted", "enabled", "feature", "reason", "segment"]
@@ -395,12 +408,14 @@ class GetSegmentRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetSegmentResponse(_message.Message):
-    __slots__ = ["revision", "segment"]
+    __slots__ = ["revision", "rules", "segment"]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
     revision: int
+    rules: _containers.RepeatedCompositeFieldContainer[SegmentRule]
     segment: Segment
-    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., revision: _Optional[int] = ..., rules: _Optional[_Iterable[_Union[SegmentRule, _Mapping]]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
     __slots__ = ["revision", "time"]
@@ -433,12 +448,14 @@ class ListChangesResponse(_message.Message):
     def __init__(self, changes: _Optional[_Iterable[_Union[Change, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ..., pruned_through_revision: _Optional[int] = ...) -> None: ...
 
 class ListCustomersRequest(_message.Message):
-    __slots__ = ["page_size", "page_token"]
+    __slots__ = ["page_size", "page_token", "query"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    query: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListCustomersResponse(_message.Message):
     __slots__ = ["customers", "next_page_token", "revision"]
@@ -472,6 +489,30 @@ class ListCustomersWithFeatureResponse(_message.Message):
     revision: int
     def __init__(self, customer_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
+class ListFeatureOverridesRequest(_message.Message):
+    __slots__ = ["feature", "page_size", "page_token", "query", "target_kind"]
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_KIND_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    page_size: int
+    page_token: str
+    query: str
+    target_kind: OverrideTargetKind
+    def __init__(self, feature: _Optional[str] = ..., target_kind: _Optional[_Union[OverrideTargetKind, str]] = ..., query: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListFeatureOverridesResponse(_message.Message):
+    __slots__ = ["next_page_token", "overrides", "revision"]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    next_page_token: str
+    overrides: _containers.RepeatedCompositeFieldContainer[Override]
+    revision: int
+    def __init__(self, overrides: _Optional[_Iterable[_Union[Override, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
 class ListFeaturesForCustomerRequest(_message.Message):
     __slots__ = ["customer_id", "page_size", "page_token"]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -493,14 +534,16 @@ class ListFeaturesForCustomerResponse(_message.Message):
     def __init__(self, features: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class ListFeaturesRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "stale_days"]
+    __slots__ = ["page_size", "page_token", "query", "stale_days"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     STALE_DAYS_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
+    query: str
     stale_days: int
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stale_days: _Optional[int] = ...) -> None: ...
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ..., stale_days: _Optional[int] = ...) -> None: ...
 
 class ListFeaturesResponse(_message.Message):
     __slots__ = ["features", "next_page_token", "revision"]
@@ -551,14 +594,16 @@ class ListSegmentsResponse(_message.Message):
     def __init__(self, segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class ListUsersRequest(_message.Message):
-    __slots__ = ["customer_id", "page_size", "page_token"]
+    __slots__ = ["customer_id", "page_size", "page_token", "query"]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     page_size: int
     page_token: str
-    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    query: str
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListUsersResponse(_message.Message):
     __slots__ = ["next_page_token", "revision", "users"]
@@ -635,6 +680,30 @@ class Rollout(_message.Message):
     basis_points: int
     stickiness: RolloutStickiness
     def __init__(self, basis_points: _Optional[int] = ..., stickiness: _Optional[_Union[RolloutStickiness, str]] = ...) -> None: ...
+
+class SearchChangesRequest(_message.Message):
+    __slots__ = ["actor", "feature", "kinds", "page_size", "page_token"]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: str
+    feature: str
+    kinds: _containers.RepeatedScalarFieldContainer[ChangeKind]
+    page_size: int
+    page_token: str
+    def __init__(self, feature: _Optional[str] = ..., actor: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[ChangeKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchChangesResponse(_message.Message):
+    __slots__ = ["changes", "next_page_token", "revision"]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[Change]
+    next_page_token: str
+    revision: int
+    def __init__(self, changes: _Optional[_Iterable[_Union[Change, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class Segment(_message.Message):
     __slots__ = ["create_time", "customer_count", "name", "rule_count", "user_count"]
@@ -827,4 +896,7 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class StaleReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class OverrideTargetKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -200,6 +200,16 @@ class FeatureFlagServiceStub(object):
                 request_serializer=flagwire_dot_v1_dot_flags__pb2.WatchEvaluationRequest.SerializeToString,
                 response_deserializer=flagwire_dot_v1_dot_flags__pb2.WatchEvaluationResponse.FromString,
                 )
+        self.ListFeatureOverrides = channel.unary_unary(
+                '/flagwire.v1.FeatureFlagService/ListFeatureOverrides',
+                request_serializer=flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesRequest.SerializeToString,
+                response_deserializer=flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesResponse.FromString,
+                )
+        self.SearchChanges = channel.unary_unary(
+                '/flagwire.v1.FeatureFlagService/SearchChanges',
+                request_serializer=flagwire_dot_v1_dot_flags__pb2.SearchChangesRequest.SerializeToString,
+                response_deserializer=flagwire_dot_v1_dot_flags__pb2.SearchChangesResponse.FromString,
+                )
 
 
 class FeatureFlagServiceServicer(object):
@@ -491,6 +501,23 @@ class FeatureFlagServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFeatureOverrides(self, request, context):
+        """Lists a feature's customer or user overrides, ordered by id, optionally
+        only the ids containing a text. NOT_FOUND when the feature does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchChanges(self, request, context):
+        """Pages through the change log newest first, filtered by feature (followed
+        back through its renames), actor and kind: a history to read, where
+        ListChanges is a log to follow.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeatureFlagServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -663,6 +690,16 @@ def add_FeatureFlagServiceServicer_to_server(servicer, server):
                     servicer.WatchEvaluation,
                     request_deserializer=flagwire_dot_v1_dot_flags__pb2.WatchEvaluationRequest.FromString,
                     response_serializer=flagwire_dot_v1_dot_flags__pb2.WatchEvaluationResponse.SerializeToString,
+            ),
+            'ListFeatureOverrides': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFeatureOverrides,
+                    request_deserializer=flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesRequest.FromString,
+                    response_serializer=flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesResponse.SerializeToString,
+            ),
+            'SearchChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchChanges,
+                    request_deserializer=flagwire_dot_v1_dot_flags__pb2.SearchChangesRequest.FromString,
+                    response_serializer=flagwire_dot_v1_dot_flags__pb2.SearchChangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1265,5 +1302,39 @@ class FeatureFlagService(object):
         return grpc.experimental.unary_stream(request, target, '/flagwire.v1.FeatureFlagService/WatchEvaluation',
             flagwire_dot_v1_dot_flags__pb2.WatchEvaluationRequest.SerializeToString,
             flagwire_dot_v1_dot_flags__pb2.WatchEvaluationResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListFeatureOverrides(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/flagwire.v1.FeatureFlagService/ListFeatureOverrides',
+            flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesRequest.SerializeToString,
+            flagwire_dot_v1_dot_flags__pb2.ListFeatureOverridesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SearchChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/flagwire.v1.FeatureFlagService/SearchChanges',
+            flagwire_dot_v1_dot_flags__pb2.SearchChangesRequest.SerializeToString,
+            flagwire_dot_v1_dot_flags__pb2.SearchChangesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

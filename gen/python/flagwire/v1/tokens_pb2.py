@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66lagwire/v1/tokens.proto\x12\x0b\x66lagwire.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n\x05Token\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x16.flagwire.v1.TokenRoleR\x04role\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12>\n\rlast_use_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0blastUseTime\x12;\n\x0brevoke_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime\x12\x1d\n\ncreated_by\x18\x06 \x01(\tR\tcreatedBy\x12\x1d\n\nrevoked_by\x18\x07 \x01(\tR\trevokedBy\"T\n\x12\x43reateTokenRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x16.flagwire.v1.TokenRoleR\x04role\"W\n\x13\x43reateTokenResponse\x12(\n\x05token\x18\x01 \x01(\x0b\x32\x12.flagwire.v1.TokenR\x05token\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"\x13\n\x11ListTokensRequest\"@\n\x12ListTokensResponse\x12*\n\x06tokens\x18\x01 \x03(\x0b\x32\x12.flagwire.v1.TokenR\x06tokens\"(\n\x12RevokeTokenRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"?\n\x13RevokeTokenResponse\x12(\n\x05token\x18\x01 \x01(\x0b\x32\x12.flagwire.v1.TokenR\x05token*k\n\tTokenRole\x12\x1a\n\x16TOKEN_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_ROLE_READER\x10\x01\x12\x15\n\x11TOKEN_ROLE_EDITOR\x10\x02\x12\x14\n\x10TOKEN_ROLE_ADMIN\x10\x03\x32\x86\x02\n\x0cTokenService\x12P\n\x0b\x43reateToken\x12\x1f.flagwire.v1.CreateTokenRequest\x1a .flagwire.v1.CreateTokenResponse\x12R\n\nListTokens\x12\x1e.flagwire.v1.ListTokensRequest\x1a\x1f.flagwire.v1.ListTokensResponse\"\x03\x90\x02\x01\x12P\n\x0bRevokeToken\x12\x1f.flagwire.v1.RevokeTokenRequest\x1a .flagwire.v1.RevokeTokenResponseB(Z&flagwire/gen/go/flagwire/v1;flagwirev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66lagwire/v1/tokens.proto\x12\x0b\x66lagwire.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n\x05Token\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x16.flagwire.v1.TokenRoleR\x04role\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12>\n\rlast_use_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0blastUseTime\x12;\n\x0brevoke_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime\x12\x1d\n\ncreated_by\x18\x06 \x01(\tR\tcreatedBy\x12\x1d\n\nrevoked_by\x18\x07 \x01(\tR\trevokedBy\"T\n\x12\x43reateTokenRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12*\n\x04role\x18\x02 \x01(\x0e\x32\x16.flagwire.v1.TokenRoleR\x04role\"W\n\x13\x43reateTokenResponse\x12(\n\x05token\x18\x01 \x01(\x0b\x32\x12.flagwire.v1.TokenR\x05token\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"\x13\n\x11ListTokensRequest\"@\n\x12ListTokensResponse\x12*\n\x06tokens\x18\x01 \x03(\x0b\x32\x12.flagwire.v1.TokenR\x06tokens\"(\n\x12RevokeTokenRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"?\n\x13RevokeTokenResponse\x12(\n\x05token\x18\x01 \x01(\x0b\x32\x12.flagwire.v1.TokenR\x05token\"\x12\n\x10GetCallerRequest\"\x95\x01\n\x11GetCallerResponse\x12\x35\n\x16\x61uthentication_enabled\x18\x01 \x01(\x08R\x15\x61uthenticationEnabled\x12\x1d\n\ntoken_name\x18\x02 \x01(\tR\ttokenName\x12*\n\x04role\x18\x03 \x01(\x0e\x32\x16.flagwire.v1.TokenRoleR\x04role*k\n\tTokenRole\x12\x1a\n\x16TOKEN_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_ROLE_READER\x10\x01\x12\x15\n\x11TOKEN_ROLE_EDITOR\x10\x02\x12\x14\n\x10TOKEN_ROLE_ADMIN\x10\x03\x32\xd7\x02\n\x0cTokenService\x12P\n\x0b\x43reateToken\x12\x1f.flagwire.v1.CreateTokenRequest\x1a .flagwire.v1.CreateTokenResponse\x12R\n\nListTokens\x12\x1e.flagwire.v1.ListTokensRequest\x1a\x1f.flagwire.v1.ListTokensResponse\"\x03\x90\x02\x01\x12P\n\x0bRevokeToken\x12\x1f.flagwire.v1.RevokeTokenRequest\x1a .flagwire.v1.RevokeTokenResponse\x12O\n\tGetCaller\x12\x1d.flagwire.v1.GetCallerRequest\x1a\x1e.flagwire.v1.GetCallerResponse\"\x03\x90\x02\x01\x42(Z&flagwire/gen/go/flagwire/v1;flagwirev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flagwire.v1.tokens_pb2', globals())
@@ -24,8 +24,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'Z&flagwire/gen/go/flagwire/v1;flagwirev1'
   _TOKENSERVICE.methods_by_name['ListTokens']._options = None
   _TOKENSERVICE.methods_by_name['ListTokens']._serialized_options = b'\220\002\001'
-  _TOKENROLE._serialized_start=765
-  _TOKENROLE._serialized_end=872
+  _TOKENSERVICE.methods_by_name['GetCaller']._options = None
+  _TOKENSERVICE.methods_by_name['GetCaller']._serialized_options = b'\220\002\001'
+  _TOKENROLE._serialized_start=937
+  _TOKENROLE._serialized_end=1044
   _TOKEN._serialized_start=75
   _TOKEN._serialized_end=394
   _CREATETOKENREQUEST._serialized_start=396
@@ -40,6 +42,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REVOKETOKENREQUEST._serialized_end=698
   _REVOKETOKENRESPONSE._serialized_start=700
   _REVOKETOKENRESPONSE._serialized_end=763
-  _TOKENSERVICE._serialized_start=875
-  _TOKENSERVICE._serialized_end=1137
+  _GETCALLERREQUEST._serialized_start=765
+  _GETCALLERREQUEST._serialized_end=783
+  _GETCALLERRESPONSE._serialized_start=786
+  _GETCALLERRESPONSE._serialized_end=935
+  _TOKENSERVICE._serialized_start=1047
+  _TOKENSERVICE._serialized_end=1390
 # @@protoc_insertion_point(module_scope)

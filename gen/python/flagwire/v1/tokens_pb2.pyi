@@ -27,6 +27,20 @@ class CreateTokenResponse(_message.Message):
     token: Token
     def __init__(self, token: _Optional[_Union[Token, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
 
+class GetCallerRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class GetCallerResponse(_message.Message):
+    __slots__ = ["authentication_enabled", "role", "token_name"]
+    AUTHENTICATION_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_NAME_FIELD_NUMBER: _ClassVar[int]
+    authentication_enabled: bool
+    role: TokenRole
+    token_name: str
+    def __init__(self, authentication_enabled: bool = ..., token_name: _Optional[str] = ..., role: _Optional[_Union[TokenRole, str]] = ...) -> None: ...
+
 class ListTokensRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...

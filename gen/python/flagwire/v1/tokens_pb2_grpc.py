@@ -7,9 +7,9 @@ from flagwire.v1 import tokens_pb2 as flagwire_dot_v1_dot_tokens__pb2
 
 class TokenServiceStub(object):
     """TokenService manages the API tokens that callers of flagwire present as
-    `authorization: Bearer <token>`. Every method needs a token with the
-    `admin` role (while authentication is off, i.e. before any token exists,
-    every caller may use it).
+    `authorization: Bearer <token>`. Every method but GetCaller needs a token
+    with the `admin` role (while authentication is off, i.e. before any token
+    exists, every caller may use it).
 
     A token's secret is shown once, in CreateTokenResponse; the server keeps
     only its SHA-256 hash. Token management is not recorded in the change log,
@@ -37,13 +37,18 @@ class TokenServiceStub(object):
                 request_serializer=flagwire_dot_v1_dot_tokens__pb2.RevokeTokenRequest.SerializeToString,
                 response_deserializer=flagwire_dot_v1_dot_tokens__pb2.RevokeTokenResponse.FromString,
                 )
+        self.GetCaller = channel.unary_unary(
+                '/flagwire.v1.TokenService/GetCaller',
+                request_serializer=flagwire_dot_v1_dot_tokens__pb2.GetCallerRequest.SerializeToString,
+                response_deserializer=flagwire_dot_v1_dot_tokens__pb2.GetCallerResponse.FromString,
+                )
 
 
 class TokenServiceServicer(object):
     """TokenService manages the API tokens that callers of flagwire present as
-    `authorization: Bearer <token>`. Every method needs a token with the
-    `admin` role (while authentication is off, i.e. before any token exists,
-    every caller may use it).
+    `authorization: Bearer <token>`. Every method but GetCaller needs a token
+    with the `admin` role (while authentication is off, i.e. before any token
+    exists, every caller may use it).
 
     A token's secret is shown once, in CreateTokenResponse; the server keeps
     only its SHA-256 hash. Token management is not recorded in the change log,
@@ -75,6 +80,15 @@ class TokenServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaller(self, request, context):
+        """Tells callers who they are: whether authentication is on, and the name
+        and role of the token they called with. Needs only a reader token, so
+        that every client (the dashboard) can show what its caller may do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TokenServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +107,11 @@ def add_TokenServiceServicer_to_server(servicer, server):
                     request_deserializer=flagwire_dot_v1_dot_tokens__pb2.RevokeTokenRequest.FromString,
                     response_serializer=flagwire_dot_v1_dot_tokens__pb2.RevokeTokenResponse.SerializeToString,
             ),
+            'GetCaller': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaller,
+                    request_deserializer=flagwire_dot_v1_dot_tokens__pb2.GetCallerRequest.FromString,
+                    response_serializer=flagwire_dot_v1_dot_tokens__pb2.GetCallerResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'flagwire.v1.TokenService', rpc_method_handlers)
@@ -102,9 +121,9 @@ def add_TokenServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class TokenService(object):
     """TokenService manages the API tokens that callers of flagwire present as
-    `authorization: Bearer <token>`. Every method needs a token with the
-    `admin` role (while authentication is off, i.e. before any token exists,
-    every caller may use it).
+    `authorization: Bearer <token>`. Every method but GetCaller needs a token
+    with the `admin` role (while authentication is off, i.e. before any token
+    exists, every caller may use it).
 
     A token's secret is shown once, in CreateTokenResponse; the server keeps
     only its SHA-256 hash. Token management is not recorded in the change log,
@@ -159,5 +178,22 @@ class TokenService(object):
         return grpc.experimental.unary_unary(request, target, '/flagwire.v1.TokenService/RevokeToken',
             flagwire_dot_v1_dot_tokens__pb2.RevokeTokenRequest.SerializeToString,
             flagwire_dot_v1_dot_tokens__pb2.RevokeTokenResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetCaller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/flagwire.v1.TokenService/GetCaller',
+            flagwire_dot_v1_dot_tokens__pb2.GetCallerRequest.SerializeToString,
+            flagwire_dot_v1_dot_tokens__pb2.GetCallerResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
