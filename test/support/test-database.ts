@@ -36,7 +36,7 @@ export async function superuserSql<R = Record<string, unknown>>(text: string, pa
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!("url" in provided)) throw new Error(`no test PostgreSQL: ${provided.missing}`);
   const name = `flagwire_${randomBytes(6).toString("hex")}`;
-  await superuserSql(`CREATE DATABASE ${name}`);
+  await superuserSql(`CREATE DATABASE ${name} STRATEGY FILE_COPY`);
   const url = new URL(provided.url);
   url.pathname = `/${name}`;
   return {
