@@ -3,6 +3,7 @@ import type { FlagStore } from "./flag-store.js";
 import { createMemoryDatabase } from "./memory/memory-database.js";
 import { openMemoryStore } from "./memory/memory-store.js";
 import { openMemoryTokenStore } from "./memory/memory-token-store.js";
+import { redactUrl } from "./postgres/postgres-config.js";
 import { openPostgresDatabase, type PostgresDatabaseOptions } from "./postgres/postgres-database.js";
 import { openPostgresStore } from "./postgres/postgres-store.js";
 import { openPostgresTokenStore } from "./postgres/postgres-token-store.js";
@@ -71,6 +72,11 @@ export function storeExists(url: string): boolean {
   const location = parseStoreLocation(url, { allowMemory: true });
   if (location.backend === "postgres") return true;
   return location.backend === "sqlite" && existsSync(location.path);
+}
+
+/** The database URL as messages and logs show it: without the password a PostgreSQL URL may carry. */
+export function shownStoreUrl(url: string): string {
+  return redactUrl(url);
 }
 
 function paired(flags: FlagStore, tokens: TokenStore): OpenedStore {

@@ -63,6 +63,22 @@ describe.runIf(POSTGRES.run)("flagwire serve on PostgreSQL", { timeout: 30_000 }
     expect(exit.stderr + exit.stdout).not.toMatch(/s3cret-pw/);
   });
 
+  it("the listen policy's refusal and the server's logs never show the URL's password", async () => {
+    const url = new URL(database.url);
+    url.password = "s3cret-pw"; // the test server trusts loopback: any password is accepted
+    const exit = await runCli(["serve", "--db", url.toString(), "--grpc-listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0"]);
+    expect(exit.code).not.toBe(0);
+    expect(exit.stderr).toMatch(/refusing to listen on .* without authentication: no API token exists in "postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    expect(exit.stderr + exit.stdout).not.toMatch(/s3cret-pw/);
+    const server = await startServe(onLoopback(url.toString()));
+    try {
+      expect(JSON.stringify(server.logged) + server.stderr.join("\n")).not.toMatch(/s3cret-pw/);
+      expect(server.stderr.join("\n")).toMatch(/database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("a database that does not exist is named with the server's words", async () => {
     const url = new URL(database.url);
     url.pathname = "/no_such_flagwire_db";
