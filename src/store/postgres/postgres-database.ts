@@ -53,6 +53,7 @@ export async function openPostgresDatabase(url: string, options: PostgresDatabas
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     keepAlive: true,
+    application_name: "flagwire",
     types,
   });
   // An idle connection that dies (server restart) is dropped by the pool; the next query gets a new one.

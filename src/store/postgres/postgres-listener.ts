@@ -42,7 +42,13 @@ export function createPostgresListener(options: PostgresListenerOptions) {
     delay = Math.min(delay * 2, maxBackoffMs);
   };
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: options.connectionString, keepAlive: true, connectionTimeoutMillis: 5000 });
+    // Named, so that an operator (or a test) can tell it in pg_stat_activity.
+    const next = new pg.Client({
+      connectionString: options.connectionString,
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+      application_name: "flagwire-listen",
+    });
     let lost = false;
     const onLost = (err?: unknown): void => {
       if (lost) return;
