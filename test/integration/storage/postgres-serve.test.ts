@@ -79,6 +79,19 @@ describe.runIf(POSTGRES.run)("flagwire serve on PostgreSQL", { timeout: 30_000 }
     }
   });
 
+  it("flagwire token works on a PostgreSQL URL; backup of one points to pg_dump without echoing the password", async () => {
+    const created = await runCli(["token", "create", "--db", database.url, "--role", "admin", "--name", "ops"]);
+    expect(created.code, created.stderr).toBe(0);
+    const listed = await runCli(["token", "list", "--db", database.url]);
+    expect(listed.stdout).toMatch(/ops/);
+    const url = new URL(database.url);
+    url.password = "s3cret-pw";
+    const backup = await runCli(["backup", "--db", url.toString(), "/tmp/never-written.db"]);
+    expect(backup.code).not.toBe(0);
+    expect(backup.stderr).toMatch(/is a PostgreSQL database: use PostgreSQL's own tools for it \(pg_dump to back up, pg_restore to restore\)/);
+    expect(backup.stderr + backup.stdout).not.toMatch(/s3cret-pw/);
+  });
+
   it("a database that does not exist is named with the server's words", async () => {
     const url = new URL(database.url);
     url.pathname = "/no_such_flagwire_db";
