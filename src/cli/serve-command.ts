@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from "../server/server-limits.js";
 import { parseAddress } from "../server/parse-address.js";
 import { startServer, type ServerOptions } from "../server/start-server.js";
 import { loadServerTls } from "../server/tls-options.js";
+import { shownStoreUrl } from "../store/open-store.js";
 
 /** Defaults of `flagwire serve`; each can be set by flag or environment variable. */
 export const SERVE_DEFAULTS = {
@@ -19,7 +20,7 @@ export const SERVE_DEFAULTS = {
 export function serveCommand(): Command {
   return new Command("serve")
     .description("run the flag server: native gRPC, plus Connect and gRPC-Web over HTTP/1.1")
-    .addOption(new Option("--db <path|url>", "the database: a SQLite file path or sqlite:<path> URL, created on first start").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
+    .addOption(new Option("--db <path|url>", "the database: a SQLite file path or sqlite:<path> URL, created on first start, or a postgres://user:pass@host:5432/db URL (libpq PG* variables and ?sslmode= honoured)").env("FLAGWIRE_DB").default(SERVE_DEFAULTS.db))
     .addOption(
       new Option("--grpc-listen <host:port>", "native gRPC listener")
         .env("FLAGWIRE_GRPC_LISTEN")
@@ -173,16 +174,18 @@ export function serveCommand(): Command {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       const scheme = tls ? "https" : "http";
+      // A PostgreSQL URL without its password; a SQLite file as an absolute path.
+      const dbShown = /^postgres(ql)?:/i.test(opts.db) ? shownStoreUrl(opts.db) : resolve(opts.db);
       const grpcAddress = `${hostOf(opts.grpcListen)}:${server.grpcPort}`;
       const httpUrl = `${scheme}://${hostOf(opts.httpListen)}:${server.httpPort}`;
       // For the person who started it: one plain line on stderr; stdout stays JSON for log shippers.
       process.stderr.write(
         `flagwire serving gRPC on ${tls ? "grpcs" : "grpc"}://${grpcAddress} and Connect/gRPC-Web on ${httpUrl}, ` +
-          `database ${resolve(opts.db)}, ${authSummary(server.tokens.authEnabled, opts.insecure === true)}\n`,
+          `database ${dbShown}, ${authSummary(server.tokens.authEnabled, opts.insecure === true)}\n`,
       );
       logger.info(
         {
-          db: opts.db,
+          db: dbShown,
           grpc: grpcAddress,
           http: httpUrl,
           tls: tls !== undefined,

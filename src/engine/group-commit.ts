@@ -87,6 +87,20 @@ export function createGroupCommit(options: GroupCommitOptions) {
     }
   };
 
+  // Set while the state holds changes applied ahead of a commit that failed, and storage could not be read since.
+  let stale = false;
+  /**
+   * Adopts what storage holds, and publishes the changes after the last published one up to it: they include a
+   * commit that landed though its answer was lost (a dropped connection), which watchers must not miss.
+   */
+  const resync = async (): Promise<void> => {
+    const fresh = await store.loadState();
+    const landed = fresh.revision > published ? await store.readChanges(published, fresh.revision - published) : [];
+    state.adopt(fresh);
+    stale = false;
+    for (const change of landed) publish(change);
+  };
+
   const commitAll = async (writes: readonly QueuedWrite[]): Promise<(MutationResult | Error)[]> => {
     const outcomes: (MutationResult | Error)[] = [];
     const committed: Change[] = [];
@@ -113,8 +127,12 @@ export function createGroupCommit(options: GroupCommitOptions) {
       });
     } catch (err) {
       observer.storageFailed?.("write");
-      // The commit failed: what was applied ahead of it never happened. Back to what storage holds.
-      if (committed.length > 0) state.adopt(await store.loadState());
+      // The commit failed: what was applied ahead of it never happened. Back to what storage holds, now if it can
+      // be read, else before anything else runs (a network database may be gone for a while).
+      if (committed.length > 0) {
+        stale = true;
+        await resync().catch(() => undefined);
+      }
       throw err;
     }
     observer.committed?.(writes.length, (performance.now() - started) / 1000);
@@ -129,6 +147,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
       if (queue.length > 0) schedule();
       let outcomes: (MutationResult | Error)[];
       try {
+        if (stale) await resync();
         outcomes = await commitAll(batch);
       } catch (err) {
         for (const write of batch) write.reject(err);
@@ -175,6 +194,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
       catchUpQueued = true;
       return serial(async () => {
         catchUpQueued = false;
+        if (stale) await resync();
         for (;;) {
           const batch = await store.readChanges(state.revision, READ_BATCH);
           applyMissed(batch);

@@ -14,7 +14,7 @@ import {
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
 import type { RetentionPolicy } from "../store/flag-store.js";
 import { createTokenRegistry, type TokenRegistry } from "../engine/token-registry.js";
-import { openStore, storeExists } from "../store/open-store.js";
+import { openStore, shownStoreUrl, storeExists } from "../store/open-store.js";
 import { createCallGuard } from "./auth/create-call-guard.js";
 import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./services/flag-service.js";
@@ -134,6 +134,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpAddress = formatAddress(parseAddress(options.httpListen));
   // Throws for a URL no backend takes, or a path SQLite would keep in memory.
   const existed = storeExists(options.dbPath);
+  // What messages and logs say: a PostgreSQL URL's password is never printed.
+  const dbShown = shownStoreUrl(options.dbPath);
   await checkAddressFree(grpcAddress, "--grpc-listen");
   await checkAddressFree(httpAddress, "--http-listen");
   // grpc-js logs through console by default; what it says also reaches us as an error or status.
@@ -145,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const insecure = options.insecure ?? false;
   // A database that does not exist holds no token: refuse before creating it.
   if (!options.bootstrapToken && !existed) {
-    checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: options.dbPath });
+    checkListenPolicy({ addresses: listen, authEnabled: false, insecure, dbPath: dbShown });
   }
   const storage = await openStore(options.dbPath);
   // One registry per server: several servers may run in one process.
@@ -185,12 +187,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { created } = await tokens.ensureBootstrap(options.bootstrapToken);
       if (created) logger.info({ token: "bootstrap", role: "admin" }, "created the admin token of FLAGWIRE_BOOTSTRAP_TOKEN");
     }
-    checkListenPolicy({ addresses: listen, authEnabled: tokens.authEnabled, insecure, dbPath: options.dbPath });
+    checkListenPolicy({ addresses: listen, authEnabled: tokens.authEnabled, insecure, dbPath: dbShown });
   } catch (err) {
     await closeStorage();
     throw err;
   }
-  logAuthState(logger, tokens, insecure, options.dbPath);
+  logAuthState(logger, tokens, insecure, dbShown);
   const shutdown = new AbortController();
   const flagdAccess: FlagdAccess = options.flagdUnauthenticated ? "unauthenticated" : options.tls?.clientCa ? "client-certificate" : "token";
   logFlagdAccess(logger, flagdAccess);

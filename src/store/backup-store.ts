@@ -1,5 +1,6 @@
 import { DomainError } from "../domain/domain-error.js";
 import { backupDatabase, restoreDatabase, type AuthState, type CopyResult } from "./sqlite/backup-database.js";
+import { redactUrl } from "./postgres/postgres-config.js";
 import { parseStoreLocation } from "./store-location.js";
 
 export type { AuthState, CopyResult };
@@ -7,6 +8,9 @@ export type { AuthState, CopyResult };
 /** The SQLite file of a database URL; an in-memory database has none to copy. */
 function sqlitePath(url: string, what: string): string {
   const location = parseStoreLocation(url);
+  if (location.backend === "postgres") {
+    throw new DomainError("INVALID_ARGUMENT", `${JSON.stringify(redactUrl(url))} is a PostgreSQL database: use PostgreSQL's own tools for it (pg_dump to back up, pg_restore to restore)`);
+  }
   if (location.backend !== "sqlite") throw new DomainError("INVALID_ARGUMENT", `${JSON.stringify(url)} is an in-memory database: there is nothing to ${what}`);
   return location.path;
 }

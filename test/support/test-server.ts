@@ -13,7 +13,7 @@ import type { ChangeData } from "../../src/domain/change.js";
 import { openStore } from "../../src/store/open-store.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/start-server.js";
 
-/** A real server on loopback ports with a temp database file, plus clients for it. */
+/** A real server on loopback ports with a temp database file (or the database given), plus clients for it. */
 export interface TestServer {
   server: RunningServer;
   dbPath: string;
@@ -35,7 +35,8 @@ export interface TestServer {
  */
 export async function startTestServer(overrides: Partial<ServerOptions> = {}, seed: readonly ChangeData[] = []): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "flagwire-test-"));
-  const dbPath = join(dir, "flags.db");
+  // A test may give its own database (a PostgreSQL URL, see test-backends.ts); the temp file is the default.
+  const dbPath = overrides.dbPath ?? join(dir, "flags.db");
   if (seed.length > 0) {
     const store = await openStore(dbPath);
     await store.flags.write(0, (_missed, writer) => {

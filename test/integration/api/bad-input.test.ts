@@ -17,6 +17,7 @@ import { callOutcome } from "../../support/call-outcome.js";
 import { expecting, type RefusalRow } from "../../support/refusal-table.js";
 import { dumpState } from "../../support/state-dump.js";
 import { startTestServer, type TestServer } from "../../support/test-server.js";
+import { BACKENDS } from "../../support/test-backends.js";
 
 // Every request here is refused: each row checks the status code, that the message names the offending
 // value and the rule, and that the whole observable state is exactly as it was before the request.
@@ -144,43 +145,6 @@ const pageRows: Row[] = lists.flatMap(({ rpc, list, foreign }) => [
   invalid(rpc, "page_token base64 of JSON", TOKEN_RULE, (c) => list(c, { pageToken: Buffer.from('{"offset":1}').toString("base64") })),
   invalid(rpc, `page_token of ${foreign}`, TOKEN_RULE, (c) => list(c, { pageToken: tokens[foreign] })),
 ]);
-
-let ts: TestServer;
-let reader: FlagClient;
-
-beforeAll(async () => {
-  ts = await startTestServer();
-  reader = ts.client("connect");
-  const seed = ts.client("connect", "seed-bot");
-  await seed.createFeature({ name: "dashboard", enabled: true, description: "the new dashboard" });
-  await seed.createFeature({ name: "reports" });
-  await seed.createCustomer({ id: "101" });
-  await seed.createCustomer({ id: "202" });
-  await seed.createUser({ id: "456", customerId: "101" });
-  await seed.createUser({ id: "789" });
-  await seed.setOverride({ feature: "dashboard", target: customer("202"), enabled: false });
-  await seed.setOverride({ feature: "reports", target: user("456"), enabled: true });
-  await seed.setOverride({ feature: "reports", target: customer("101"), enabled: true });
-  tokens.ListCustomers = (await reader.listCustomers({ pageSize: 1 })).nextPageToken;
-  tokens.ListFeatures = (await reader.listFeatures({ pageSize: 1 })).nextPageToken;
-  if (!tokens.ListCustomers || !tokens.ListFeatures) throw new Error("seed: expected a second page of customers and of features");
-});
-
-afterAll(async () => {
-  await ts?.close();
-});
-
-describe.each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
-  for (const { rpc, input, code, message, call } of [...rpcRows, ...pageRows]) {
-    it(`${rpc} refuses ${input}`, async () => {
-      const before = await dumpState(reader);
-      const outcome = await callOutcome(call(ts.client(protocol)));
-      const after = await dumpState(reader);
-      expect.soft(outcome).toEqual({ code: Code[code], message: expect.stringMatching(message) });
-      expect.soft(after, "data changed").toEqual(before);
-    });
-  }
-});
 
 // Requests written by hand, as a client with a bug or a hostile peer would send them: bodies the protobuf layer
 // cannot read, compressed or not, are refused before any handler runs, on each listener, and the listener keeps
@@ -470,7 +434,52 @@ const wireRows: WireRow[] = [
   },
 ];
 
-describe("raw requests on the wire", () => {
+let ts: TestServer;
+let reader: FlagClient;
+
+// The same table on each storage backend: a refusal must leave PostgreSQL's data as untouched as SQLite's.
+describe.each(BACKENDS)("on $name", (backend) => {
+let database: Awaited<ReturnType<typeof backend.fresh>> | undefined;
+beforeAll(async () => {
+  backend.check();
+  if (!backend.run) return;
+  database = await backend.fresh();
+  ts = await startTestServer(database.overrides);
+  reader = ts.client("connect");
+  const seed = ts.client("connect", "seed-bot");
+  await seed.createFeature({ name: "dashboard", enabled: true, description: "the new dashboard" });
+  await seed.createFeature({ name: "reports" });
+  await seed.createCustomer({ id: "101" });
+  await seed.createCustomer({ id: "202" });
+  await seed.createUser({ id: "456", customerId: "101" });
+  await seed.createUser({ id: "789" });
+  await seed.setOverride({ feature: "dashboard", target: customer("202"), enabled: false });
+  await seed.setOverride({ feature: "reports", target: user("456"), enabled: true });
+  await seed.setOverride({ feature: "reports", target: customer("101"), enabled: true });
+  tokens.ListCustomers = (await reader.listCustomers({ pageSize: 1 })).nextPageToken;
+  tokens.ListFeatures = (await reader.listFeatures({ pageSize: 1 })).nextPageToken;
+  if (!tokens.ListCustomers || !tokens.ListFeatures) throw new Error("seed: expected a second page of customers and of features");
+});
+
+afterAll(async () => {
+  await ts?.close();
+  await database?.drop();
+});
+
+describe.runIf(backend.run).each(["connect", "grpc"] as const)("bad input over %s", (protocol) => {
+  for (const { rpc, input, code, message, call } of [...rpcRows, ...pageRows]) {
+    it(`${rpc} refuses ${input}`, async () => {
+      const before = await dumpState(reader);
+      const outcome = await callOutcome(call(ts.client(protocol)));
+      const after = await dumpState(reader);
+      expect.soft(outcome).toEqual({ code: Code[code], message: expect.stringMatching(message) });
+      expect.soft(after, "data changed").toEqual(before);
+    });
+  }
+});
+
+// Bodies refused before any handler runs never reach storage: checked once, on SQLite.
+describe.runIf(backend.name === "sqlite")("raw requests on the wire", () => {
   for (const { name, http, code = "invalid_argument", message, send } of wireRows) {
     it(`${name} is ${code.toUpperCase()}`, async () => {
       const before = await dumpState(reader);
@@ -483,4 +492,5 @@ describe("raw requests on the wire", () => {
       expect((await ts.client("connect").getFeature({ name: "dashboard" })).feature?.enabled).toBe(true);
     });
   }
+});
 });

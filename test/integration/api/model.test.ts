@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CustomerFeatureFilter, EvaluationReason } from "../../../gen/flagwire/v1/flags_pb.js";
 import type { FlagClient, FlagClientProtocol } from "../../../src/client/create-flag-client.js";
 import { startTestServer, type TestServer } from "../../support/test-server.js";
 import { PROTOCOLS } from "../../support/protocols.js";
+import { BACKENDS } from "../../support/test-backends.js";
 
 // Model-based test: random sequences of every mutation run against a real server and against a small reference
 // model written here from the README's rules (not the product's FlagState). After each step, every query agrees
@@ -353,12 +354,14 @@ class MutationCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `${this.mutation.label} over ${this.protocol}`;
 }
 
-describe("model-based: random mutation sequences agree with a reference model", () => {
-  it("every query agrees after every step", { timeout: 120_000 }, async () => {
+describe.each(BACKENDS)("model-based on $name: random mutation sequences agree with a reference model", (backend) => {
+  beforeAll(() => backend.check());
+  it.runIf(backend.run)("every query agrees after every step", { timeout: 120_000 }, async () => {
     const command = fc.tuple(randomMutation, fc.constantFrom(...PROTOCOLS)).map(([m, protocol]) => new MutationCommand(m, protocol));
     await fc.assert(
       fc.asyncProperty(fc.boolean(), fc.commands([command], { maxCommands: 40, size: "max" }), async (seeded, commands) => {
-        const ts = await startTestServer();
+        const database = await backend.fresh();
+        const ts = await startTestServer(database.overrides);
         try {
           const clients = { grpc: ts.client("grpc"), connect: ts.client("connect"), "grpc-web": ts.client("grpc-web") };
           const model = new Model();
@@ -369,9 +372,11 @@ describe("model-based: random mutation sequences agree with a reference model", 
           await fc.asyncModelRun(() => ({ model, real: { ts, clients } }), commands);
         } finally {
           await ts.close();
+          await database.drop();
         }
       }),
-      { numRuns: Number(process.env.FLAGWIRE_MODEL_RUNS ?? 8) },
+      // Fewer runs on PostgreSQL (each one creates a database); the same sequences' shape and checks.
+      { numRuns: Number(process.env.FLAGWIRE_MODEL_RUNS ?? (backend.name === "postgres" ? 4 : 8)) },
     );
   });
 });

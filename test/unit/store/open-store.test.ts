@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, storeExists } from "../../../src/store/open-store.js";
 import { parseStoreLocation } from "../../../src/store/store-location.js";
+import { redactUrl } from "../../../src/store/postgres/postgres-config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flagwire-open-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,9 +24,26 @@ describe("openStore(url)", () => {
     await expect(openStore("memory:")).rejects.toThrow(/it is for tests/);
   });
 
-  it.each(["postgres://flagwire:secret@db/flags", "postgresql://db/flags"])("refuses %s clearly, for now, without echoing a password", (url) => {
-    expect(() => parseStoreLocation(url)).toThrow(/PostgreSQL is not supported yet/);
+  it.each(["postgres://flagwire:secret@db/flags", "postgresql://db/flags", "postgres://db/flags?sslmode=verify-full", "postgres:///flags"])(
+    "reads %s as a PostgreSQL database",
+    (url) => {
+      expect(parseStoreLocation(url)).toEqual({ backend: "postgres", url });
+    },
+  );
+
+  it.each([
+    ["postgres://flagwire:secret@db:99999/flags", /is not a valid PostgreSQL URL: use postgres:\/\/user:password@host:5432\/database/],
+    ["postgres://flagwire:secret@db/flags?sslmode=sometimes", /sslmode=sometimes is not a libpq sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full/],
+  ])("refuses %s clearly, without echoing a password", (url, message) => {
+    expect(() => parseStoreLocation(url)).toThrow(message);
     expect(() => parseStoreLocation(url)).not.toThrow(/secret/);
+  });
+
+  it.each([
+    ["postgres://flagwire:s3cret@db/flags", "postgres://flagwire:***@db/flags"],
+    ["postgres://db/flags?user=x&password=s3cret&sslmode=require", "postgres://db/flags?user=x&password=***&sslmode=require"],
+  ])("redacts the password of %s in messages", (url, redacted) => {
+    expect(redactUrl(url)).toBe(redacted);
   });
 
   it.each(["", ":memory:", "file:flags.db", "sqlite::memory:", "sqlite:"])("refuses %j as SQLite would keep it in memory", (url) => {

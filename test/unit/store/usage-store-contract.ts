@@ -5,19 +5,19 @@ import { DAY_MS, USAGE_DAYS_KEPT, usageDay, type UsageStore } from "../../../src
 
 /** Opens the flag and usage stores of one database; each call acts as another process on it. */
 export interface UsageStoreFactory {
-  open(): { flags: FlagStore; usage: UsageStore };
-  cleanup(): void;
+  open(): { flags: FlagStore; usage: UsageStore } | Promise<{ flags: FlagStore; usage: UsageStore }>;
+  cleanup(): void | Promise<void>;
 }
 
 const NOW = Date.UTC(2026, 11, 2, 12);
 
 /** The contract every UsageStore backend passes (src/store/usage-store.ts): the same tests, run once per backend. */
-export function describeUsageStoreContract(backend: string, factory: () => UsageStoreFactory): void {
-  describe(`UsageStore contract: ${backend}`, () => {
+export function describeUsageStoreContract(backend: string, factory: () => UsageStoreFactory, options: { timeout?: number } = {}): void {
+  describe(`UsageStore contract: ${backend}`, { timeout: options.timeout }, () => {
     let stores: UsageStoreFactory;
     let opened: Array<{ flags: FlagStore; usage: UsageStore }>;
-    const open = () => {
-      const pair = stores.open();
+    const open = async () => {
+      const pair = await stores.open();
       opened.push(pair);
       return pair;
     };
@@ -28,7 +28,7 @@ export function describeUsageStoreContract(backend: string, factory: () => Usage
     beforeEach(async () => {
       stores = factory();
       opened = [];
-      const { flags } = open();
+      const { flags } = await open();
       await write(
         flags,
         { kind: "feature.created", feature: "a", enabled: true, description: "", salt: "s" },
@@ -40,12 +40,12 @@ export function describeUsageStoreContract(backend: string, factory: () => Usage
         await usage.close();
         await flags.close();
       }
-      stores.cleanup();
+      await stores.cleanup();
     });
 
     it("adds batches per day and keeps the latest time, summed over processes", async () => {
-      const first = open().usage;
-      const second = open().usage;
+      const first = (await open()).usage;
+      const second = (await open()).usage;
       await first.recordUsage({ at: NOW - DAY_MS, counts: new Map([["a", 2]]) });
       await first.recordUsage({ at: NOW, counts: new Map([["a", 3], ["b", 1]]) });
       await second.recordUsage({ at: NOW - 1000, counts: new Map([["a", 4]]) });
@@ -56,7 +56,7 @@ export function describeUsageStoreContract(backend: string, factory: () => Usage
     });
 
     it("follows a rename, drops a deleted feature and ignores names of no feature", async () => {
-      const { flags, usage } = open();
+      const { flags, usage } = await open();
       await usage.recordUsage({ at: NOW, counts: new Map([["a", 1], ["b", 1], ["ghost", 5]]) });
       await write(flags, { kind: "feature.renamed", feature: "a", newName: "a2" }, { kind: "feature.deleted", feature: "b" });
       const read = await usage.readUsage(0);
@@ -65,7 +65,7 @@ export function describeUsageStoreContract(backend: string, factory: () => Usage
     });
 
     it("may prune old day rows but keeps the last evaluation", async () => {
-      const { usage } = open();
+      const { usage } = await open();
       await usage.recordUsage({ at: NOW - (USAGE_DAYS_KEPT + 5) * DAY_MS, counts: new Map([["a", 9]]) });
       await usage.recordUsage({ at: NOW, counts: new Map([["b", 1]]) });
       const read = await usage.readUsage(0);
