@@ -4,5 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+    // One PostgreSQL for the run, when the machine has one (test/support/test-database.ts hands out databases).
+    globalSetup: ["test/support/postgres-global-setup.ts"],
   },
 });
