@@ -7,7 +7,7 @@ import { RolloutStickiness, type Change } from "../../../gen/flagwire/v1/flags_p
 import { TokenRole } from "../../../gen/flagwire/v1/tokens_pb.js";
 import type { FlagClient } from "../../../src/client/create-flag-client.js";
 import { openStore } from "../../../src/store/open-store.js";
-import { createTestDatabase, POSTGRES, type TestDatabase } from "../../support/postgres-server.js";
+import { createTestDatabase, POSTGRES, type TestDatabase } from "../../support/test-database.js";
 import { runCli } from "../../support/run-cli.js";
 import { dumpState } from "../../support/state-dump.js";
 import { picture, replay, wholeLog } from "../../support/state-picture.js";
