@@ -3,6 +3,9 @@ import type { FlagStore } from "./flag-store.js";
 import { createMemoryDatabase } from "./memory/memory-database.js";
 import { openMemoryStore } from "./memory/memory-store.js";
 import { openMemoryTokenStore } from "./memory/memory-token-store.js";
+import { openPostgresDatabase, type PostgresDatabaseOptions } from "./postgres/postgres-database.js";
+import { openPostgresStore } from "./postgres/postgres-store.js";
+import { openPostgresTokenStore } from "./postgres/postgres-token-store.js";
 import { openSqliteStore } from "./sqlite/sqlite-store.js";
 import { openSqliteTokenStore } from "./sqlite/sqlite-token-store.js";
 import { parseStoreLocation } from "./store-location.js";
@@ -14,6 +17,8 @@ export interface OpenStoreOptions {
   pollIntervalMs?: number | undefined;
   /** Accept `memory:` (tests only): refused by default, since nothing of it outlives the process. */
   allowMemory?: boolean | undefined;
+  /** PostgreSQL only: pool size and the slow periodic catch-up. */
+  postgres?: PostgresDatabaseOptions | undefined;
 }
 
 /** A database opened for flags and tokens; `close` closes both. */
@@ -36,6 +41,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const database = createMemoryDatabase();
     return paired(openMemoryStore({ database }), openMemoryTokenStore({ database }));
   }
+  if (location.backend === "postgres") {
+    // One pool and one LISTEN connection for both stores; closed with the second of them.
+    const database = await openPostgresDatabase(location.url, options.postgres);
+    return paired(openPostgresStore(database), openPostgresTokenStore(database));
+  }
   const flags = openSqliteStore({ path: location.path, pollIntervalMs: options.pollIntervalMs });
   try {
     return paired(flags, openSqliteTokenStore({ path: location.path }));
@@ -48,12 +58,18 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 /** Opens only the tokens of a database: what `flagwire token` needs. */
 export async function openTokenStore(url: string, options: Pick<OpenStoreOptions, "allowMemory"> = {}): Promise<TokenStore> {
   const location = parseStoreLocation(url, { allowMemory: options.allowMemory === true });
-  return location.backend === "memory" ? openMemoryTokenStore() : openSqliteTokenStore({ path: location.path });
+  if (location.backend === "memory") return openMemoryTokenStore();
+  if (location.backend === "postgres") return openPostgresTokenStore(await openPostgresDatabase(location.url, { poolSize: 2 }));
+  return openSqliteTokenStore({ path: location.path });
 }
 
-/** Whether the database exists already (an in-memory one never does): one that does not holds no token. */
+/**
+ * Whether the database exists already (an in-memory one never does): one that does not holds no token. A PostgreSQL
+ * database is taken to exist (its tokens are read at start, and the listen policy is checked again then).
+ */
 export function storeExists(url: string): boolean {
   const location = parseStoreLocation(url, { allowMemory: true });
+  if (location.backend === "postgres") return true;
   return location.backend === "sqlite" && existsSync(location.path);
 }
 

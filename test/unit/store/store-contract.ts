@@ -8,9 +8,9 @@ import { picture } from "../../support/state-picture.js";
 
 /** Opens a fresh, empty store of one backend; `reopen` opens the same database again (as another process would). */
 export interface StoreFactory {
-  open(): FlagStore;
-  reopen(): FlagStore;
-  cleanup(): void;
+  open(): FlagStore | Promise<FlagStore>;
+  reopen(): FlagStore | Promise<FlagStore>;
+  cleanup(): void | Promise<void>;
 }
 
 /** One write transaction appending `data`; resolves with its change. */
@@ -105,17 +105,17 @@ function plannedOrRefused(state: FlagState, data: ChangeData): ChangeData | null
 }
 
 /** The contract every FlagStore backend passes: the same tests, run once per backend. */
-export function describeStoreContract(backend: string, factory: () => StoreFactory): void {
-  describe(`FlagStore contract: ${backend}`, () => {
+export function describeStoreContract(backend: string, factory: () => StoreFactory, options: { timeout?: number } = {}): void {
+  describe(`FlagStore contract: ${backend}`, { ...(options.timeout ? { timeout: options.timeout } : {}) }, () => {
     let stores: StoreFactory;
     let store: FlagStore;
-    beforeEach(() => {
+    beforeEach(async () => {
       stores = factory();
-      store = stores.open();
+      store = await stores.open();
     });
     afterEach(async () => {
       await store.close();
-      stores.cleanup();
+      await stores.cleanup();
     });
 
     it("an empty store is at revision 0 with an empty state", async () => {
@@ -147,7 +147,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
 
     it("a write is handed the changes committed after the revision it names, read inside its transaction", async () => {
       const first = await append(store, { kind: "customer.created", customerId: "c1" }, null, 1);
-      const other = stores.reopen();
+      const other = await stores.reopen();
       try {
         const theirs = await append(other, { kind: "customer.created", customerId: "c2" }, null, 2);
         const seen = await store.write(first.revision, (missed, w) => {
@@ -165,7 +165,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       const own = nextReport(store, 300);
       await append(store, { kind: "customer.created", customerId: "mine" }, null, 1);
       expect(await own).toBe("none");
-      const other = stores.reopen();
+      const other = await stores.reopen();
       try {
         const report = nextReport(store);
         await append(other, { kind: "customer.created", customerId: "theirs" }, null, 2);
@@ -261,7 +261,7 @@ export function describeStoreContract(backend: string, factory: () => StoreFacto
       expect(picture(replayed)).toEqual(picture(memory));
 
       await store.close();
-      store = stores.reopen();
+      store = await stores.reopen();
       expect(picture(await store.loadState())).toEqual(picture(memory));
     });
 
