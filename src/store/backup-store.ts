@@ -1,5 +1,6 @@
 import { DomainError } from "../domain/domain-error.js";
 import { backupDatabase, restoreDatabase, type AuthState, type CopyResult } from "./sqlite/backup-database.js";
+import { redactUrl } from "./postgres/postgres-config.js";
 import { parseStoreLocation } from "./store-location.js";
 
 export type { AuthState, CopyResult };
@@ -18,18 +19,13 @@ const POSTGRES_TOOLS = {
 
 /** The SQLite file of a database URL; an in-memory database has none to copy, a PostgreSQL one is pg_dump's job. */
 function sqlitePath(url: string, what: keyof typeof POSTGRES_TOOLS): string {
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    const command = what.startsWith("back up") ? "backup" : "restore";
-    throw new DomainError("FAILED_PRECONDITION", `${JSON.stringify(redactPassword(url))} is a PostgreSQL database: flagwire ${command} copies SQLite files only; ${POSTGRES_TOOLS[what]}`);
-  }
   const location = parseStoreLocation(url);
+  if (location.backend === "postgres") {
+    const command = what.startsWith("back up") ? "backup" : "restore";
+    throw new DomainError("FAILED_PRECONDITION", `${JSON.stringify(redactUrl(url))} is a PostgreSQL database: flagwire ${command} copies SQLite files only; ${POSTGRES_TOOLS[what]}`);
+  }
   if (location.backend !== "sqlite") throw new DomainError("INVALID_ARGUMENT", `${JSON.stringify(url)} is an in-memory database: there is nothing to ${what}`);
   return location.path;
-}
-
-/** A URL without the password it may carry, for messages. */
-function redactPassword(url: string): string {
-  return url.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
 }
 
 /** Writes a consistent copy of the database at `url` to the file `destination`, while servers keep serving it. */

@@ -1,10 +1,13 @@
-import pg from "pg";
 import type { Change } from "../domain/change.js";
 import { DomainError } from "../domain/domain-error.js";
 import type { FlagReader } from "./flag-store.js";
-import { openStore } from "./open-store.js";
+import { openStore, storeExists } from "./open-store.js";
 import { copyIntoPostgres, type CopyCounts } from "./postgres/copy-into-postgres.js";
+import { redactUrl } from "./postgres/postgres-config.js";
+import { openPostgresDatabase } from "./postgres/postgres-database.js";
+import { postgresError } from "./postgres/postgres-error.js";
 import { changeRows, stateRows, tokenRows, type TableRows } from "./state-rows.js";
+import { parseStoreLocation } from "./store-location.js";
 
 /** Changes read from the source per page while the copy runs. */
 const PAGE = 20_000;
@@ -28,8 +31,12 @@ export interface MigrateResult {
  * const { revision, counts } = await migrateStore("./feature_flags.db", "postgres://flagwire@db/flagwire");
  */
 export async function migrateStore(from: string, to: string): Promise<MigrateResult> {
-  if (!/^postgres(ql)?:\/\//i.test(to)) {
+  const target = parseStoreLocation(to);
+  if (target.backend !== "postgres") {
     throw new DomainError("INVALID_ARGUMENT", `--to ${JSON.stringify(to)} is not a PostgreSQL URL: give one like postgres://user@host:5432/dbname`);
+  }
+  if (parseStoreLocation(from).backend === "sqlite" && !storeExists(from)) {
+    throw new DomainError("INVALID_ARGUMENT", `--from ${JSON.stringify(from)}: no database there: give the path of the SQLite file a flagwire server used (its --db)`);
   }
   const source = await openStore(from);
   try {
@@ -37,25 +44,33 @@ export async function migrateStore(from: string, to: string): Promise<MigrateRes
     const state = await source.flags.loadState();
     const tokens = await source.tokens.readTokens();
     const firstRevision = Math.min(await source.flags.firstRetainedRevision(), state.revision + 1);
-    // Creating the schema is the backend's job, under its advisory lock: open the target as a replica would.
-    await (await openStore(to)).close();
-    const client = new pg.Client({ connectionString: to });
-    await client.connect();
+    // Creating the schema is the backend's job, under its advisory lock, as a replica starting would.
+    const database = await openPostgresDatabase(target.url, { poolSize: 1 });
+    database.retain();
     try {
-      const counts = await copyIntoPostgres(
-        client,
-        {
-          state: stateRows(state),
-          tokens: tokenRows(tokens),
-          authEnabledAt: tokens.marked ? Math.min(Date.now(), ...tokens.tokens.map((t) => t.createdAt)) : null,
-          changes: changePages(source.flags, firstRevision - 1, state.revision),
-          revision: state.revision,
-        },
-        redactPassword(to),
-      );
-      return { revision: state.revision, firstRevision, counts };
+      const client = await database.pool.connect().catch((err: unknown) => {
+        throw postgresError(database.where, err);
+      });
+      try {
+        const counts = await copyIntoPostgres(
+          client,
+          {
+            state: stateRows(state),
+            tokens: tokenRows(tokens),
+            authEnabledAt: tokens.marked ? Math.min(Date.now(), ...tokens.tokens.map((t) => t.createdAt)) : null,
+            changes: changePages(source.flags, firstRevision - 1, state.revision),
+            revision: state.revision,
+          },
+          `the PostgreSQL database ${redactUrl(target.url)}`,
+        );
+        return { revision: state.revision, firstRevision, counts };
+      } catch (err) {
+        throw postgresError(database.where, err);
+      } finally {
+        client.release();
+      }
     } finally {
-      await client.end();
+      await database.release();
     }
   } finally {
     await source.close();
@@ -70,9 +85,4 @@ async function* changePages(reader: FlagReader, after: number, through: number):
     yield changeRows(page);
     next = page[page.length - 1]?.revision ?? through;
   }
-}
-
-/** A URL without the password it may carry, for messages. */
-function redactPassword(url: string): string {
-  return url.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
 }

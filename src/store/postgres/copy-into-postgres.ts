@@ -35,7 +35,7 @@ export async function copyIntoPostgres(client: pg.ClientBase, copy: PostgresCopy
   const counts: CopyCounts = {};
   await client.query("BEGIN");
   try {
-    const clock = await client.query<{ revision: string }>("SELECT revision FROM clock FOR UPDATE");
+    const clock = await client.query<{ revision: string }>("SELECT revision FROM clock WHERE id = 1 FOR UPDATE");
     const held = await heldRows(client);
     const revision = Number(clock.rows[0]?.revision ?? 0);
     if (revision > 0 || held.length > 0) {
@@ -55,7 +55,7 @@ export async function copyIntoPostgres(client: pg.ClientBase, copy: PostgresCopy
         `SELECT setval(s, (SELECT COALESCE(MAX(id), 0) + 1 FROM ${table}), false) FROM pg_get_serial_sequence('${table}', 'id') AS s WHERE s IS NOT NULL`,
       );
     }
-    await client.query("UPDATE clock SET revision = $1", [copy.revision]);
+    await client.query("UPDATE clock SET revision = $1 WHERE id = 1", [copy.revision]);
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);

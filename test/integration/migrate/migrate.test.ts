@@ -18,7 +18,7 @@ import { startTestServer, type TestServer } from "../../support/test-server.js";
 // resumes by the revisions it had, and new writes continue the clock. A target that holds data is refused and left
 // exactly as it was.
 
-const ADMIN = "migrate-admin-secret-0123456789";
+const ADMIN = "migrate-admin-secret-0123456789abcdef";
 const HEARTBEAT_MS = 200;
 
 /** A history with every kind of entity: renames, deletes, rollouts, segments, rules, tokens (one revoked). */
@@ -69,7 +69,7 @@ describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", () => {
   beforeAll(async () => {
     POSTGRES.check();
     database = await createTestDatabase();
-    source = await startTestServer({ dbPath: join(dir, "source.db"), bootstrapToken: ADMIN, heartbeatIntervalMs: HEARTBEAT_MS });
+    source = await startTestServer({ bootstrapToken: ADMIN, heartbeatIntervalMs: HEARTBEAT_MS });
     await writeHistory(source.client("grpc", "ops", ADMIN), source);
   });
 

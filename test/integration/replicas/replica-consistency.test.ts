@@ -10,7 +10,7 @@ import { createTestDatabase, POSTGRES, type TestDatabase } from "../../support/t
 // under the clock row's lock). And a token revoked on replica A is refused on replica B within 100 ms of the
 // revoke's acknowledgement: the revocation is pushed (NOTIFY), not polled.
 
-const ADMIN = "replica-admin-secret-0123456789";
+const ADMIN = "replica-admin-secret-0123456789abcdef";
 const RACES = 25;
 
 describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: conflicts and revocation", () => {
