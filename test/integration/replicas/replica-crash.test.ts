@@ -74,7 +74,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: crashes", () => {
     postgres?.destroy();
   });
 
-  it("a replica SIGKILLed during writes loses nothing acknowledged; the other one serves on", async () => {
+  it("a replica SIGKILLed during writes loses nothing acknowledged; the other one serves on", { timeout: 60_000 }, async () => {
     const { children: replicas, clients } = await serveReplicas(url, 2);
     children.push(...replicas);
     const [victim] = replicas;
@@ -105,7 +105,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: crashes", () => {
     await expectReplicasServeLog(url, [fresh!, clients[1]!]);
   });
 
-  it("PostgreSQL crash-restarted under load (pg_ctl restart -m immediate): nothing acknowledged lost, replicas go on", async () => {
+  it("PostgreSQL crash-restarted under load (pg_ctl restart -m immediate): nothing acknowledged lost, replicas go on", { timeout: 60_000 }, async () => {
     const { children: replicas, clients } = await serveReplicas(url, 2);
     children.push(...replicas);
     const restartAfter = 100 + Math.floor(Math.random() * 400);
