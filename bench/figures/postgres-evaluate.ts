@@ -2,6 +2,7 @@ import type { BenchServer } from "../lib/bench-server-process.js";
 import type { DatasetShape } from "../lib/dataset.js";
 import { fmt, type FigureResult, type RunContext } from "../lib/figure.js";
 import { loadTargets, LOAD_SHAPES, shapeLabel, type LoadFigures, type LoadShape } from "../lib/h2load-compare.js";
+import { expectOk } from "../lib/unary-call.js";
 import { evaluateTarget } from "./evaluate-vs-echo.js";
 
 /**
@@ -11,6 +12,8 @@ import { evaluateTarget } from "./evaluate-vs-echo.js";
 export async function postgresEvaluateFigure(ctx: RunContext, sqlite: BenchServer, postgres: BenchServer, shape: DatasetShape): Promise<FigureResult> {
   const load = LOAD_SHAPES[0] as LoadShape;
   const target = evaluateTarget(shape);
+  // One checked call each first (h2load cannot see grpc-status), which also warms both up.
+  for (const server of [sqlite, postgres]) await expectOk(server.grpcUrl, target.path, target.frame);
   const [onSqlite] = (await loadTargets(ctx, sqlite, load, [target])) as [LoadFigures];
   const [onPostgres] = (await loadTargets(ctx, postgres, load, [target])) as [LoadFigures];
   ctx.log(`  Evaluate: PostgreSQL-backed ${Math.round(onPostgres.rps)} calls/s, SQLite-backed ${Math.round(onSqlite.rps)} calls/s`);

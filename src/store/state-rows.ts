@@ -52,9 +52,9 @@ export function stateRows(state: FlagState): TableRows[] {
 }
 
 /** The tokens table's rows (hashes only, as stored). */
-export function tokenRows(table_: TokenTable): TableRows {
+export function tokenRows(tokenTable: TokenTable): TableRows {
   const tokens = table("tokens", ["hash", "name", "role", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by"]);
-  for (const t of table_.tokens) tokens.add(t.hash, t.name, t.role, t.createdAt, t.createdBy, t.lastUsedAt, t.revokedAt, t.revokedBy);
+  for (const t of tokenTable.tokens) tokens.add(t.hash, t.name, t.role, t.createdAt, t.createdBy, t.lastUsedAt, t.revokedAt, t.revokedBy);
   return tokens.rows;
 }
 
