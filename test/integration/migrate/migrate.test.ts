@@ -60,7 +60,7 @@ async function watchFrom(client: FlagClient, since: number, through: number): Pr
   return received;
 }
 
-describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", () => {
+describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "flagwire-migrate-"));
   let source: TestServer;
   let database: TestDatabase;
@@ -71,7 +71,7 @@ describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", () => {
     database = await createTestDatabase();
     source = await startTestServer({ bootstrapToken: ADMIN, heartbeatIntervalMs: HEARTBEAT_MS });
     await writeHistory(source.client("grpc", "ops", ADMIN), source);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await target?.close();

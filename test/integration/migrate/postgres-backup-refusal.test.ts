@@ -7,7 +7,7 @@ import { runCli } from "../../support/run-cli.js";
 
 const URL = "postgres://flagwire:s3cret@db.internal:5432/flags?sslmode=require";
 
-describe("backup and restore on a PostgreSQL URL", () => {
+describe("backup and restore on a PostgreSQL URL", { timeout: 30_000 }, () => {
   it.each([
     [["backup", "/tmp/flagwire-never-written.db", "--db", URL], /PostgreSQL database: flagwire backup copies SQLite files only; back it up with pg_dump/],
     [["backup", URL, "--db", "/tmp/flagwire-never-read.db"], /flagwire backup copies SQLite files only; write PostgreSQL backups with pg_dump/],

@@ -21,14 +21,14 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: conflicts and revocati
     POSTGRES.check();
     database = await createTestDatabase();
     set = await startReplicaSet(database.url, 2, { bootstrapToken: ADMIN });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await set?.close();
     await database?.drop();
   });
 
-  it(`two replicas creating the same customer at once: exactly one succeeds (${RACES} races)`, async () => {
+  it(`two replicas creating the same customer at once: exactly one succeeds (${RACES} races)`, { timeout: 60_000 }, async () => {
     const [a, b] = set.replicas.map((r) => r.client("grpc", "racer", ADMIN));
     for (let i = 0; i < RACES; i++) {
       const id = `raced-${i}`;
@@ -46,7 +46,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: conflicts and revocati
     expect(await createdIds(b)).toEqual(expected);
   });
 
-  it("a token revoked on replica A is refused on replica B at once (by push), the delay measured from the ack", async () => {
+  it("a token revoked on replica A is refused on replica B at once (by push), the delay measured from the ack", { timeout: 30_000 }, async () => {
     const [onA, onB] = set.replicas;
     const { secret } = await onA!.tokenClient("grpc", ADMIN).createToken({ name: "leaked", role: TokenRole.READER });
     const b = onB!.client("grpc", "reader", secret);

@@ -66,7 +66,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: crashes", () => {
     postgres = await startPostgresServer();
     await postgres.sql("CREATE DATABASE crash");
     url = postgres.url("crash");
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const child of children) if (child.child.exitCode === null) child.child.kill("SIGKILL");
@@ -74,7 +74,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: crashes", () => {
     postgres?.destroy();
   });
 
-  it("a replica SIGKILLed during writes loses nothing acknowledged; the other one serves on", { timeout: 60_000 }, async () => {
+  it("a replica SIGKILLed during writes loses nothing acknowledged; the other one serves on", { timeout: 180_000 }, async () => {
     const { children: replicas, clients } = await serveReplicas(url, 2);
     children.push(...replicas);
     const [victim] = replicas;
@@ -105,7 +105,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: crashes", () => {
     await expectReplicasServeLog(url, [fresh!, clients[1]!]);
   });
 
-  it("PostgreSQL crash-restarted under load (pg_ctl restart -m immediate): nothing acknowledged lost, replicas go on", { timeout: 60_000 }, async () => {
+  it("PostgreSQL crash-restarted under load (pg_ctl restart -m immediate): nothing acknowledged lost, replicas go on", { timeout: 180_000 }, async () => {
     const { children: replicas, clients } = await serveReplicas(url, 2);
     children.push(...replicas);
     const restartAfter = 100 + Math.floor(Math.random() * 400);
