@@ -5,7 +5,7 @@ import type { FlagClient } from "../../../src/client/create-flag-client.js";
 import { startPostgresServer, type PostgresServer } from "../../support/postgres-server.js";
 import { listAllChanges, startReplicaSet, type ReplicaSet } from "../../support/replica-set.js";
 import { POSTGRES } from "../../support/test-database.js";
-import { waitUntil } from "../../support/wait-until.js";
+import { sleep, waitUntil } from "../../support/wait-until.js";
 
 // Replicas ride out PostgreSQL going away. While it is down, writes are refused with UNAVAILABLE and change
 // nothing, while reads and Evaluate are answered from memory and watch streams stay open with heartbeats; once it is
@@ -117,7 +117,9 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: the database going awa
     const watcher = follow(b, start);
     const listeners = async () =>
       postgres.sql<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = 'outage' AND query ILIKE 'LISTEN%'");
-    const before = await listeners();
+    // Each replica keeps a LISTEN connection (after the outage above, they may still be reconnecting).
+    let before: { pid: number }[] = [];
+    for (const deadline = Date.now() + 15_000; before.length < 2 && Date.now() < deadline; await sleep(50)) before = await listeners();
     expect(before.length, "each replica keeps a LISTEN connection").toBeGreaterThanOrEqual(2);
     await postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'outage' AND query ILIKE 'LISTEN%'");
     // Writes on A at once, while B is without its LISTEN connection: B must fetch them from the log.
@@ -129,7 +131,9 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: the database going awa
     const next = await a.createCustomer({ id: "after-reconnect" });
     await set.converged(Number(next.revision));
     await waitUntil("B's watcher to get the next change", () => watcher.changes.length === 21, 10_000);
-    expect((await listeners()).filter((l) => !before.some((old) => old.pid === l.pid)).length).toBeGreaterThanOrEqual(2);
+    const reconnected = async () => (await listeners()).filter((l) => !before.some((old) => old.pid === l.pid)).length;
+    for (const deadline = Date.now() + 15_000; (await reconnected()) < 2 && Date.now() < deadline; ) await sleep(50);
+    expect(await reconnected(), "both replicas LISTEN again").toBeGreaterThanOrEqual(2);
     watcher.stop();
     expect(await watcher.ended).toBeUndefined();
   });

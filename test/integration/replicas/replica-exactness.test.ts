@@ -134,7 +134,7 @@ describe.runIf(POSTGRES.run)("replicas on one PostgreSQL: exact streams across a
     expect(finalRevision, seed).toBeGreaterThan(WRITES / 4);
     const kinds = new Set(reference.map((c) => ChangeKind[c.kind]));
     expect(KINDS_WRITTEN.filter((kind) => !kinds.has(kind)), seed).toEqual([]);
-    await set.converged(finalRevision);
+    await set.converged(finalRevision, 30_000);
     for (const other of writers.slice(1)) expect((await listAllChanges(other)).map((c) => toJson(ChangeSchema, c))).toEqual(reference.map((c) => toJson(ChangeSchema, c)));
 
     const results = await Promise.all(subscribers);
