@@ -22,6 +22,7 @@ import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./li
 import { inProcessFigure } from "./figures/in-process.js";
 import { ofrepFigure } from "./figures/ofrep.js";
 import { listPagesFigure } from "./figures/list-pages.js";
+import { runPostgresFigures } from "./figures/postgres-figures.js";
 import { setOverrideFigure } from "./figures/set-override.js";
 import { watchFanOutFigure } from "./figures/watch-fan-out.js";
 
@@ -109,6 +110,8 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
     ctx.log("figure 3: in-process evaluation vs flagd-core");
     out.push(await inProcessFigure(ctx));
   }
+  // Issue 14: figures 9-12 on a bench PostgreSQL of their own.
+  await runPostgresFigures(ctx, args, work, out);
   out.sort((a, b) => a.figure - b.figure);
 }
 

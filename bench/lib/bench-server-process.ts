@@ -3,6 +3,7 @@ import { exited, forkPinned, nextMessage } from "./fork-pinned.js";
 
 /** Options of {@link startBenchServer}. */
 export interface BenchServerOptions {
+  /** The database, as `--db` takes it: a SQLite file path, or a `postgres://` URL (figures 9-12). */
   dbPath: string;
   /** Cores the server is pinned to (`taskset -c`). */
   cores: string;

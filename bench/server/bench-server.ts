@@ -3,7 +3,7 @@
  * defaults), plus the echo baseline on the same grpc-js server. Run as a child process by
  * bench/lib/bench-server-process.ts; talks to its parent over the IPC channel.
  *
- * argv: <db path> <log level>
+ * argv: <db path or postgres:// URL> <log level>
  */
 import { readFileSync } from "node:fs";
 import { createLogger } from "../../src/server/create-logger.js";

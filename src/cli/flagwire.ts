@@ -7,6 +7,7 @@ import { backupCommand } from "./backup-command.js";
 import { clearFlagCommand, setFlagCommand } from "./override-commands.js";
 import { evaluateCommand } from "./evaluate-command.js";
 import { historyCommand } from "./history-command.js";
+import { migrateCommand } from "./migrate-command.js";
 import { listCustomersCommand, listCustomersDisabledCommand, listCustomersEnabledCommand, listFeaturesCommand } from "./list-commands.js";
 import { clearRolloutCommand, setRolloutCommand } from "./rollout-commands.js";
 import { restoreCommand } from "./restore-command.js";
@@ -61,5 +62,6 @@ program.commandsGroup("Operations (on the database file):");
 program.addCommand(tokenCommand());
 program.addCommand(backupCommand());
 program.addCommand(restoreCommand());
+program.addCommand(migrateCommand());
 
 await runCli(program);

@@ -79,7 +79,7 @@ describe("bench arguments", () => {
     expect(parseBenchArgs([])).toMatchObject({ full: false, only: [], logLevel: "info" });
   });
 
-  it.each([["--only", "9"], ["--only", "x"], ["--fast"], ["--profile"]])("refuses %j", (...argv) => {
+  it.each([["--only", "99"], ["--only", "x"], ["--fast"], ["--profile"]])("refuses %j", (...argv) => {
     expect(() => parseBenchArgs(argv)).toThrow();
   });
 });
