@@ -19,6 +19,7 @@ import { evaluateAllFigure } from "./figures/evaluate-all.js";
 import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
 import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
 import { inProcessFigure } from "./figures/in-process.js";
+import { providerResolveFigure } from "./figures/provider-resolve.js";
 import { listPagesFigure } from "./figures/list-pages.js";
 import { setOverrideFigure } from "./figures/set-override.js";
 import { watchFanOutFigure } from "./figures/watch-fan-out.js";
@@ -92,6 +93,10 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
   if (wants(args, 3)) {
     ctx.log("figure 3: in-process evaluation vs flagd-core");
     out.push(await inProcessFigure(ctx));
+  }
+  if (wants(args, 15)) {
+    ctx.log("figure 15: FlagwireProvider resolve vs flagd-core");
+    out.push(await providerResolveFigure(ctx));
   }
   out.sort((a, b) => a.figure - b.figure);
 }

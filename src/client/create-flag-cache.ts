@@ -158,11 +158,15 @@ export function createFlagCache(client: FlagClient, options: FlagCacheOptions = 
       return record && evaluateFeature(state, record, context);
     },
     resolve(feature, context = {}) {
-      try {
-        checkContext(context);
-      } catch (err) {
-        if (err instanceof DomainError) return { kind: "invalid_context", message: err.message };
-        throw err;
+      // Ids the state holds were checked when they were created: only unknown ones need the format check.
+      const { customerId, userId } = context;
+      if ((customerId && !state.customers.has(customerId)) || (userId && !state.users.has(userId))) {
+        try {
+          checkContext(context);
+        } catch (err) {
+          if (err instanceof DomainError) return { kind: "invalid_context", message: err.message };
+          throw err;
+        }
       }
       const revision = ready ? state.revision : 0;
       const record = state.features.get(feature);
