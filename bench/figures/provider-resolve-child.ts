@@ -43,8 +43,9 @@ const allCandidates: Record<string, (i: number) => { value: boolean } | Promise<
   sdk: (i) => sdk.getBooleanDetails(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]),
 };
 
-// FLAGWIRE_BENCH_CANDIDATES=provider,flagd measures a few alone (by hand, to see what disturbs what).
-const only = process.env.FLAGWIRE_BENCH_CANDIDATES?.split(",");
+// FLAGWIRE_BENCH_CANDIDATES=provider,flagd,sdk chooses the candidates.
+// By default provider and flagd-core only: the SDK's garbage, collected during the next candidate's round, slowed both.
+const only = process.env.FLAGWIRE_BENCH_CANDIDATES?.split(",") ?? ["provider", "flagd"];
 const candidates = Object.fromEntries(Object.entries(allCandidates).filter(([name]) => !only || only.includes(name)));
 
 // All must agree before their speeds mean anything.
