@@ -13,9 +13,9 @@ import { watchChanges, type WatchChangesOptions } from "./watch-changes.js";
 /** Options of {@link createFlagCache}. */
 export interface FlagCacheOptions extends Pick<WatchChangesOptions, "features" | "initialBackoffMs" | "maxBackoffMs" | "onReconnect"> {
   /**
-   * Called once the cache is ready, after each change it applies, with the features whose answers may differ
-   * (it may name too many, never too few); after a snapshot replaced a ready cache's state, with every feature
-   * of the old state and the new.
+   * Called, from the moment the cache is ready, after each change it applies, with the features whose answers
+   * may differ (it may name too many, never too few); after a snapshot replaced a ready cache's state, with
+   * every feature of the old state and the new.
    */
   onChanged?: (event: FlagCacheChange) => void;
   /** Called when a cache that was current loses the server: it keeps answering at its revision meanwhile. */
