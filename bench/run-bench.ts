@@ -21,6 +21,7 @@ import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, ty
 import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
 import { inProcessFigure } from "./figures/in-process.js";
 import { ofrepFigure } from "./figures/ofrep.js";
+import { providerResolveFigure } from "./figures/provider-resolve.js";
 import { listPagesFigure } from "./figures/list-pages.js";
 import { runPostgresFigures } from "./figures/postgres-figures.js";
 import { setOverrideFigure } from "./figures/set-override.js";
@@ -112,6 +113,10 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
   }
   // Issue 14: figures 9-12 on a bench PostgreSQL of their own.
   await runPostgresFigures(ctx, args, work, out);
+  if (wants(args, 15)) {
+    ctx.log("figure 15: FlagwireProvider resolve vs flagd-core");
+    out.push(await providerResolveFigure(ctx));
+  }
   out.sort((a, b) => a.figure - b.figure);
 }
 

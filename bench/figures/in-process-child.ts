@@ -13,20 +13,13 @@ import { pino } from "pino";
 import { createFlagClient } from "../../src/client/create-flag-client.js";
 import { createFlagCache } from "../../src/client/create-flag-cache.js";
 import { startServer } from "../../src/server/start-server.js";
-import { ids } from "../lib/dataset.js";
 import { median } from "../lib/stats.js";
+import { CONTEXTS, customerListFlagdConfig, FEATURE, LISTED, seedCustomerListRule } from "./customer-list-rule.js";
 import type { InProcessResult } from "./in-process-protocol.js";
 
 const [roundsArg = "5", callsArg = "1000000"] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const calls = Number(callsArg);
-
-/** The rule both sides evaluate: `dashboard` is off, except for the customers on the list. */
-const FEATURE = "dashboard";
-const LISTED = Array.from({ length: 10 }, (_, i) => ids.customer(i * 7));
-const CUSTOMERS = 1000;
-// Half the calls hit a listed customer, half one that is not listed: both branches of the rule are exercised.
-const CONTEXTS = [{ customerId: LISTED[3] as string }, { customerId: ids.customer(500) }];
 
 const dir = mkdtempSync(join(tmpdir(), "flagwire-bench-inproc-"));
 const server = await startServer({
@@ -36,26 +29,13 @@ const server = await startServer({
   logger: pino({ level: "silent" }),
 });
 const engine = server.engine;
-await engine.submit({ kind: "feature.created", feature: FEATURE, enabled: false, description: "" }, null);
-await Promise.all(Array.from({ length: CUSTOMERS }, (_, c) => engine.submit({ kind: "customer.created", customerId: ids.customer(c) }, null)));
-await Promise.all(LISTED.map((id) => engine.submit({ kind: "override.set", feature: FEATURE, target: { kind: "customer", id }, enabled: true }, null)));
+await seedCustomerListRule(engine);
 
 const cache = createFlagCache(createFlagClient({ baseUrl: `http://127.0.0.1:${server.grpcPort}` }));
 await cache.ready;
 
 const flagd = new FlagdCore();
-flagd.setConfigurations(
-  JSON.stringify({
-    flags: {
-      [FEATURE]: {
-        state: "ENABLED",
-        variants: { on: true, off: false },
-        defaultVariant: "off",
-        targeting: { if: [{ in: [{ var: "customerId" }, LISTED] }, "on", "off"] },
-      },
-    },
-  }),
-);
+flagd.setConfigurations(customerListFlagdConfig());
 
 /** Each candidate answers whether the feature is on for the i-th context. */
 const candidates: Record<string, (i: number) => boolean> = {
