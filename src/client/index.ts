@@ -25,6 +25,8 @@ export type { FlagClient, FlagClientBaseOptions, TokenClient } from "./flag-clie
 export { createFlagCache, type FlagCache, type FlagCacheOptions } from "./create-flag-cache.js";
 export { watchChanges, type ReconnectEvent, type WatchChangesOptions } from "./watch-changes.js";
 export type { Evaluation, EvaluationContext, Reason } from "../domain/evaluate.js";
+// Our reasons in OpenFeature's words, as OFREP, flagd's protocol and flagwire/openfeature answer them.
+export { flagwireMetadata, openFeatureReason, variantOf, type FlagwireMetadata, type OpenFeatureReason } from "../domain/open-feature.js";
 // The error every call rejects with, and its codes: re-exported so callers catch the very class we throw.
 export { Code, ConnectError } from "@connectrpc/connect";
 // The enums requests and answers carry.

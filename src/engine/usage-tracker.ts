@@ -48,6 +48,8 @@ export async function createUsageTracker(options: UsageTrackerOptions): Promise<
   const { store } = options;
   const clock = options.clock ?? Date.now;
   let pending = new Map<string, number>();
+  // When usageOf first saw each pending count: a read with no evaluation since answers the same time again.
+  let seen = new Map<string, { count: number; at: number }>();
   // EvaluateAll counts per list of names: the state replaces its list when features change, so each list is exact.
   let pendingAll = new Map<readonly string[], number>();
   let stored = new Map<string, FeatureUsage>();
@@ -69,6 +71,7 @@ export async function createUsageTracker(options: UsageTrackerOptions): Promise<
     const counts = pending;
     if (counts.size > 0) {
       pending = new Map();
+      seen = new Map();
       try {
         await store.recordUsage({ at: clock(), counts });
       } catch (err) {
@@ -111,8 +114,12 @@ export async function createUsageTracker(options: UsageTrackerOptions): Promise<
         if (day > today - 7) summary.last7Days += n;
         if (day > today - 30) summary.last30Days += n;
       }
-      // Counted here since the last flush: evaluated within the flush interval.
-      if (local > 0) summary.lastEvaluatedAt = clock();
+      // Counted here since the last flush: evaluated within the flush interval, no later than the first read that saw it.
+      if (local > 0) {
+        let first = seen.get(feature);
+        if (first?.count !== local) seen.set(feature, (first = { count: local, at: clock() }));
+        summary.lastEvaluatedAt = Math.max(summary.lastEvaluatedAt ?? 0, first.at);
+      }
       return summary;
     },
     flush,

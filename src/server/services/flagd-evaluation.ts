@@ -9,7 +9,8 @@ import type { FlagEngine, WatchEvent } from "../../engine/flag-engine.js";
 import { WATCH_TRANSPORT } from "../watch-transport.js";
 import { contextFromOpenFeature } from "./flagd-context.js";
 import { everyFlag, flagdChangedFlags } from "./flagd-changed-flags.js";
-import { openFeatureReason, variantOf } from "./open-feature-reason.js";
+import { hasTargeting } from "../../domain/has-targeting.js";
+import { flagwireMetadata, openFeatureReason, variantOf } from "../../domain/open-feature.js";
 
 /** What the flagd services need from the engine: evaluation (the same path as Evaluate), the state and watches. */
 export type FlagdEngine = Pick<FlagEngine, "revision" | "state" | "evaluate" | "evaluateAll" | "getFeature" | "watch">;
@@ -42,9 +43,8 @@ export const FLAGD_EVENTS = { ready: "provider_ready", change: "configuration_ch
  * flagwire's own reason, the deciding segment and the revision the answer holds at.
  */
 function resolution(evaluation: Evaluation, feature: FeatureRecord, revision: number): FlagdResolution {
-  const metadata: JsonObject = { flagwireReason: evaluation.reason, flagwireRevision: revision };
-  if (evaluation.segment !== undefined) metadata.flagwireSegment = evaluation.segment;
-  return { value: evaluation.enabled, reason: openFeatureReason(evaluation, feature), variant: variantOf(evaluation.enabled), metadata };
+  const metadata = flagwireMetadata(evaluation, revision) as unknown as JsonObject;
+  return { value: evaluation.enabled, reason: openFeatureReason(evaluation.reason, hasTargeting(feature)), variant: variantOf(evaluation.enabled), metadata };
 }
 
 /**
@@ -56,16 +56,21 @@ export function createFlagdHandlers<Message extends object>(
   eventMessage: (event: FlagdEvent) => Message,
   usage?: EvaluationCounter,
 ) {
-  const resolveBoolean = (request: FlagRequest): FlagdResolution => {
+  const resolve = (request: FlagRequest): FlagdResolution => {
     const context = contextFromOpenFeature(request.context);
     const evaluation = engine.evaluate(request.flagKey, context);
-    usage?.count(request.flagKey);
     return resolution(evaluation, engine.getFeature(request.flagKey), engine.revision);
+  };
+  const resolveBoolean = (request: FlagRequest): FlagdResolution => {
+    const answer = resolve(request);
+    usage?.count(request.flagKey);
+    return answer;
   };
   // Our flags are all boolean: asking for another type is flagd's TYPE_MISMATCH (INVALID_ARGUMENT), once the flag
   // and the context passed the same checks as a boolean resolution (so an unknown flag is still NOT_FOUND).
+  // A refused read is no evaluation: it is not counted as usage.
   const mismatch = (type: string) => (request: FlagRequest): never => {
-    resolveBoolean(request);
+    resolve(request);
     throw new DomainError(
       "INVALID_ARGUMENT",
       `flag ${quote(request.flagKey)} is a boolean flag, not ${type}: resolve it as a boolean (ResolveBoolean, getBooleanValue)`,
@@ -87,7 +92,7 @@ export function createFlagdHandlers<Message extends object>(
         const { value, ...rest } = resolution(all.evaluations[i] as Evaluation, engine.state.features.get(name) as FeatureRecord, all.revision);
         flags[name] = { ...rest, value: { case: "boolValue", value } };
       }
-      return { flags, metadata: { flagwireRevision: all.revision } };
+      return { flags, metadata: { revision: all.revision } };
     },
     eventStream(_request: unknown, context: HandlerContext): AsyncIterable<Message> {
       return events(context);

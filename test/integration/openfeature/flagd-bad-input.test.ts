@@ -15,7 +15,8 @@ let before: StateDump;
 let revision: number;
 beforeAll(async () => {
   ts = await startTestServer({ maxRequestBytes: 256 * 1024 }, FLAGD_SEED);
-  before = await dumpState(ts.client(), 50);
+  // Some calls here succeed (ignored attributes) and count as usage: the data is what must not change.
+  before = await dumpState(ts.client(), 50, { usage: false });
   revision = ts.server.engine.revision;
 });
 afterAll(() => ts?.close());
@@ -70,6 +71,6 @@ describe("flagd bad input on the wire (Connect, HTTP port)", () => {
 describe("after every call above", () => {
   it("the stored state and the revision are exactly as they were", async () => {
     expect(ts.server.engine.revision).toBe(revision);
-    expect(await dumpState(ts.client(), 50)).toEqual(before);
+    expect(await dumpState(ts.client(), 50, { usage: false })).toEqual(before);
   });
 });

@@ -30,7 +30,7 @@ describe.each(FLAGD_TRANSPORTS)("flagd evaluation over %s", (transport) => {
   it.each(CASES)("v1 and v2 ResolveBoolean $flag for $context: $value, $reason", async ({ flag, context, value, reason, flagwireReason, ...rest }) => {
     const { v1, v2 } = flagdClients(ts, transport);
     const revision = ts.server.engine.revision;
-    const metadata = { flagwireReason, flagwireRevision: revision, ...("segment" in rest ? { flagwireSegment: rest.segment } : {}) };
+    const metadata = { reason: flagwireReason, revision, ...("segment" in rest ? { segment: rest.segment } : {}) };
     const expected = { value, reason, variant: value ? "on" : "off", metadata };
     expect(await v1.resolveBoolean({ flagKey: flag, context })).toMatchObject(expected);
     expect(await v2.resolveBoolean({ flagKey: flag, context })).toMatchObject(expected);
@@ -43,7 +43,7 @@ describe.each(FLAGD_TRANSPORTS)("flagd evaluation over %s", (transport) => {
       expect(Object.keys(all.flags).sort()).toEqual(["plain", "rolled", "segmented", "targeted"]);
       expect(all.flags.targeted).toMatchObject({ reason: "TARGETING_MATCH", variant: "on", value: { case: "boolValue", value: true } });
       expect(all.flags.plain).toMatchObject({ reason: "STATIC", variant: "on", value: { case: "boolValue", value: true } });
-      expect(all.metadata).toEqual({ flagwireRevision: ts.server.engine.revision });
+      expect(all.metadata).toEqual({ revision: ts.server.engine.revision });
     }
   });
 

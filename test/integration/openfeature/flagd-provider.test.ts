@@ -52,13 +52,13 @@ describe("flagd-provider with the server SDK", () => {
       value: true,
       reason: "TARGETING_MATCH",
       variant: "on",
-      flagMetadata: { flagwireReason: "USER_OVERRIDE", flagwireRevision: revision },
+      flagMetadata: { reason: "USER_OVERRIDE", revision },
     });
     expect(await client.getBooleanDetails("targeted", true, { targetingKey: "u9" })).toMatchObject({ value: false, reason: "DEFAULT", variant: "off" });
     expect(await client.getBooleanDetails("segmented", false, { customerId: "c1" })).toMatchObject({
       value: true,
       reason: "TARGETING_MATCH",
-      flagMetadata: { flagwireReason: "SEGMENT", flagwireSegment: "beta" },
+      flagMetadata: { reason: "SEGMENT", segment: "beta" },
     });
     expect(await client.getBooleanDetails("rolled", false, { targetingKey: "x" })).toMatchObject({ value: true, reason: "SPLIT", variant: "on" });
   });

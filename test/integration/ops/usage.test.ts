@@ -100,6 +100,8 @@ describe("stale features", () => {
     await store.close();
     const db = new Database(dbPath);
     db.prepare("UPDATE features SET created_at = ?, updated_at = ? WHERE name <> 'new'").run(now - 40 * DAY_MS, now - 40 * DAY_MS);
+    // The log too: a feature's last change (its overrides and rollout included) counts as a change for UNIFORM.
+    db.prepare("UPDATE changes SET at = ? WHERE feature IS NULL OR feature <> 'new'").run(now - 40 * DAY_MS);
     db.close();
     server = await startServer({ dbPath, grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", logger: pino({ level: "silent" }), usageFlushIntervalMs: 0 });
     client = createFlagClient({ baseUrl: grpcUrl(), protocol: "grpc" });
