@@ -64,7 +64,14 @@ export function createWatchStreams(options: WatchStreamsOptions) {
       let current = last;
       // The log no longer reaches back there: the whole state instead, never a gap.
       let snapshot = options.includeSnapshot === true || last + 1 < (await store.firstRetainedRevision());
-      while (!snapshot) {
+      if (!snapshot && options.sinceRevision === undefined) {
+        // No position asked for: current at what the hub published, then live. Reading the log instead would begin
+        // the stream with changes another replica committed that this one has not caught up on yet, before the
+        // heartbeat; the catch-up publishes them live.
+        last = current = publishedRevision();
+        subscription = subscribe();
+      }
+      while (!snapshot && subscription === undefined) {
         const batch = await store.readChanges(last, READ_BATCH);
         // A guard against a prune that ran between the two reads: revisions are gap-free.
         if (batch[0] !== undefined && batch[0].revision !== last + 1) {

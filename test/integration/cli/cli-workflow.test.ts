@@ -7,16 +7,28 @@ import { runCli, words } from "../../support/run-cli.js";
 // FLAGWIRE_SERVER and the actor from FLAGWIRE_ACTOR, so the lines need no extra flags.
 
 const time = expect.any(String);
-const feature = (name: string, enabled: boolean, customerOverrideCount = 0, userOverrideCount = 0) => ({
+const feature = (name: string, enabled: boolean, customerOverrideCount = 0, userOverrideCount = 0, extra: Record<string, unknown> = {}) => ({
   name,
   enabled,
   description: "",
   customerOverrideCount,
   userOverrideCount,
+  overrideOnCount: 0,
+  overrideOffCount: 0,
   createTime: time,
   updateTime: time,
   salt: expect.any(String), // random per feature (rollout bucketing)
   segmentRules: [],
+  // Its last change (the dashboard's column), made by FLAGWIRE_ACTOR; the revision is pinned by the dashboard's tests.
+  lastChangeRevision: expect.any(String),
+  lastChangeTime: time,
+  lastChangeActor: "ops",
+  // Usage: answered by GetFeature and ListFeatures only, so 0 in a write's answer.
+  evaluationsToday: "0",
+  evaluations7d: "0",
+  evaluations30d: "0",
+  staleReasons: [],
+  ...extra,
 });
 const list = (field: string, items: unknown[], revision: number) => ({ [field]: items, nextPageToken: "", revision: String(revision) });
 const history = (changes: unknown[], revision: number) => ({ ...list("changes", changes, revision), prunedThroughRevision: "0" });
@@ -111,7 +123,7 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
       "dashboard      on      1                   0",
       "new-dashboard  off     0                   0",
     ].join("\n"),
-    json: list("features", [feature("dashboard", true, 1, 0), feature("new-dashboard", false)], 14),
+    json: list("features", [feature("dashboard", true, 1, 0, { overrideOnCount: 1 }), feature("new-dashboard", false)], 14),
   },
   { line: "flagwire list-customers-enabled dashboard", text: "101", json: list("customerIds", ["101"], 14) },
   { line: "flagwire clear-flag dashboard --customer-id 101", text: "dashboard has no override for customer 101 (revision 15)", json: { revision: "15" } },
@@ -147,7 +159,7 @@ const SCENARIO: { line: string; text: string; json: unknown }[] = [
   {
     line: "flagwire set-global dashboard --disabled",
     text: "dashboard is off globally (revision 19)",
-    json: { feature: feature("dashboard", false, 1, 0), revision: "19" },
+    json: { feature: feature("dashboard", false, 1, 0, { overrideOffCount: 1 }), revision: "19" },
   },
   { line: "flagwire list-customers dashboard", text: "no customers have dashboard on", json: list("customerIds", [], 19) },
   {

@@ -49,10 +49,16 @@ describe("dashboard route", () => {
     expect(await res.text()).toBe("");
   });
 
-  it.each(["/nope", "/assets/missing.js", "/assets/..%2Findex.html", "/ofrep/v1/evaluate/flags"])("GET %s is not the page: the route-not-found 404", async (path) => {
+  it.each(["/nope", "/assets/missing.js", "/assets/..%2Findex.html"])("GET %s is not the page: the route-not-found 404", async (path) => {
     const res = await fetch(`${on.httpUrl}${path}`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { code: string }).code).toBe("unimplemented");
+  });
+
+  it("GET /ofrep/v1/evaluate/flags is not the page either: OFREP's own 405", async () => {
+    const res = await fetch(`${on.httpUrl}/ofrep/v1/evaluate/flags`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("content-type")).not.toMatch(/html/);
   });
 
   it("POST / is not served", async () => {

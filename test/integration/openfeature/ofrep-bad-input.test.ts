@@ -92,6 +92,8 @@ describe("other paths", () => {
   });
 
   it("the event stream takes GET only, and refuses a Last-Event-ID that is not a revision", async () => {
+    // Its own baseline: evaluations that succeeded in the tests before this one counted as usage.
+    const before = await dumpState(flags);
     const post = await postOfrep(ts.httpUrl, "/ofrep/v1/events");
     expect(post.status).toBe(405);
     expect(post.header.get("allow")).toBe("GET");

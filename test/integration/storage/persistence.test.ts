@@ -94,9 +94,16 @@ const EVALUATIONS = [
 ] as const;
 
 /** Every read answer the server gives about the history above. */
+/** A feature without its usage: the reads below evaluate, and count; usage's own persistence is ops/usage.test.ts's. */
+function withoutUsage<T extends { lastEvaluateTime?: unknown; evaluationsToday: bigint; evaluations7d: bigint; evaluations30d: bigint }>(feature: T): T {
+  return { ...feature, lastEvaluateTime: undefined, evaluationsToday: 0n, evaluations7d: 0n, evaluations30d: 0n };
+}
+
 async function readEverything(client: FlagClient) {
+  const features = await client.listFeatures({});
+  const renamed = await client.getFeature({ name: "new-name" });
   return {
-    features: await client.listFeatures({}),
+    features: { ...features, features: features.features.map(withoutUsage) },
     customers: await client.listCustomers({}),
     users: await client.listUsers({}),
     usersOf101: await client.listUsers({ customerId: "101" }),
@@ -108,7 +115,7 @@ async function readEverything(client: FlagClient) {
       ),
     ),
     featuresFor: await Promise.all(["101", "102"].map((customerId) => client.listFeaturesForCustomer({ customerId }))),
-    renamed: await client.getFeature({ name: "new-name" }),
+    renamed: { ...renamed, feature: renamed.feature && withoutUsage(renamed.feature) },
   };
 }
 

@@ -88,7 +88,7 @@ describe.runIf(POSTGRES.run)("flagwire serve on PostgreSQL", { timeout: 30_000 }
     url.password = "s3cret-pw";
     const backup = await runCli(["backup", "--db", url.toString(), "/tmp/never-written.db"]);
     expect(backup.code).not.toBe(0);
-    expect(backup.stderr).toMatch(/is a PostgreSQL database: use PostgreSQL's own tools for it \(pg_dump to back up, pg_restore to restore\)/);
+    expect(backup.stderr).toMatch(/is a PostgreSQL database: flagwire backup copies SQLite files only; .*pg_dump --format=custom/);
     expect(backup.stderr + backup.stdout).not.toMatch(/s3cret-pw/);
   });
 
