@@ -58,7 +58,10 @@ describe.runIf(BROWSER.run)("dashboard, editing", { timeout: 20_000 }, () => {
   it("features: the global switch in one click", async () => {
     await row("dark-mode").getByRole("switch").click();
     await row("dark-mode").locator("[role=switch][aria-checked=true]").waitFor();
-    expect((await grpc.getFeature({ name: "dark-mode" })).feature?.enabled).toBe(true);
+    const { feature } = await grpc.getFeature({ name: "dark-mode" });
+    expect(feature?.enabled).toBe(true);
+    // Without tokens the page names itself as the actor: the change log says who switched it.
+    expect(feature?.lastChangeActor).toBe("dashboard");
   });
 
   it("a change made through gRPC appears in the open page within 1 s", async () => {

@@ -6,8 +6,11 @@ export interface Api {
   tokens: TokenClient;
 }
 
-/** Clients that send `token` (when given) with every call; JSON, so the network panel stays readable. */
+/**
+ * Clients that send `token` (when given) with every call; JSON, so the network panel stays readable. Without tokens
+ * the change log records "dashboard" as who made the page's changes (with one, the server records the token's name).
+ */
 export function createApi(token: string | undefined): Api {
-  const options = { baseUrl: location.origin, useJson: true, ...(token ? { token } : {}) };
+  const options = { baseUrl: location.origin, useJson: true, actor: "dashboard", ...(token ? { token } : {}) };
   return { flags: createWebFlagClient(options), tokens: createWebTokenClient(options) };
 }
