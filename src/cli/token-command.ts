@@ -7,7 +7,7 @@ import type { StoredToken } from "../store/token-store.js";
 /** Who the tokens table records as creator or revoker for commands run on the database file. */
 const CLI_ACTOR = "cli";
 
-const dbOption = () => new Option("--db <path|url>", "the database: a SQLite file path or sqlite:<path> URL (created if missing)").env("FLAGWIRE_DB").default("./feature_flags.db");
+const dbOption = () => new Option("--db <path|url>", "the database: a SQLite file path or sqlite:<path> URL (created if missing), or a postgres:// URL").env("FLAGWIRE_DB").default("./feature_flags.db");
 
 /** Runs `fn` on the tokens of a database file, directly: no server needed (and none is bypassed: it is the file). */
 async function withTokens<T>(db: string, fn: (registry: TokenRegistry) => T | Promise<T>): Promise<T> {
