@@ -157,6 +157,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let usage: UsageTracker | undefined;
   // Closes what was opened so far: the engine closes the flag store (after its pending writes), or the store itself.
   const closeStorage = async () => {
+    // The tracker first: it stops its flush timer and writes its last counts while the store is open.
+    await usage?.close().catch((err: unknown) => logger.warn({ err }, "cannot write the last evaluation counts"));
     await tokens?.close();
     await (engine ? engine.close() : storage.flags.close());
     await storage.tokens.close();
@@ -321,8 +323,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         engine.endWatches();
         shutdown.abort(new Error("server shutting down"));
         await stopped;
-        // The last counts of this process: after the listeners, so that no evaluation comes after them.
-        await usage.close().catch((err: unknown) => logger.warn({ err }, "cannot write the last evaluation counts"));
+        // After the listeners, so that no evaluation comes after the last counts (closeStorage writes them).
         await closeStorage();
       })();
       return closing;
