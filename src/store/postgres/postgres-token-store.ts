@@ -1,20 +1,8 @@
-import type { Role } from "../../domain/api-token.js";
 import { DomainError } from "../../domain/domain-error.js";
-import { tokenNameTaken, tokenSecretTaken, type StoredToken, type TokenStore, type TokenTable } from "../token-store.js";
+import { tokenNameTaken, tokenSecretTaken, type TokenStore, type TokenTable } from "../token-store.js";
+import { TOKEN_COLUMNS, tokenFromRow, type TokenRow } from "../token-rows.js";
 import { TOKENS_CHANNEL, type PostgresDatabase } from "./postgres-database.js";
 
-type TokenRow = {
-  hash: string;
-  name: string;
-  role: Role;
-  created_at: number;
-  created_by: string;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  revoked_by: string | null;
-};
-
-const COLUMNS = "hash, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by";
 const NOTIFY = `pg_notify('${TOKENS_CHANNEL}', '')`;
 
 /**
@@ -25,10 +13,10 @@ const NOTIFY = `pg_notify('${TOKENS_CHANNEL}', '')`;
 export function openPostgresTokenStore(database: PostgresDatabase): TokenStore {
   const readTable = async (): Promise<TokenTable> => {
     const [tokens, marked] = await Promise.all([
-      database.query<TokenRow>(`SELECT ${COLUMNS} FROM tokens ORDER BY created_at, name`),
+      database.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, name`),
       database.query<{ marked: boolean }>("SELECT EXISTS (SELECT 1 FROM auth) AS marked"),
     ]);
-    return { tokens: tokens.map(fromRow), marked: marked[0]?.marked === true };
+    return { tokens: tokens.map(tokenFromRow), marked: marked[0]?.marked === true };
   };
   let fresh: TokenTable | null = null;
   database.retain();
@@ -78,11 +66,11 @@ export function openPostgresTokenStore(database: PostgresDatabase): TokenStore {
     },
     async revokeToken(name, at, by) {
       const rows = await database.query<TokenRow>(
-        `WITH revoked AS (UPDATE tokens SET revoked_at = $1, revoked_by = $2 WHERE name = $3 AND revoked_at IS NULL RETURNING ${COLUMNS})
+        `WITH revoked AS (UPDATE tokens SET revoked_at = $1, revoked_by = $2 WHERE name = $3 AND revoked_at IS NULL RETURNING ${TOKEN_COLUMNS})
          SELECT revoked.*, ${NOTIFY} FROM revoked`,
         [at, by, name],
       );
-      return rows[0] ? fromRow(rows[0]) : null;
+      return rows[0] ? tokenFromRow(rows[0]) : null;
     },
     async recordUse(uses) {
       if (uses.size === 0) return;
@@ -105,17 +93,4 @@ export function openPostgresTokenStore(database: PostgresDatabase): TokenStore {
       await database.release();
     },
   } satisfies TokenStore;
-}
-
-function fromRow(row: TokenRow): StoredToken {
-  return {
-    hash: row.hash,
-    name: row.name,
-    role: row.role,
-    createdAt: Number(row.created_at),
-    createdBy: row.created_by,
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-    revokedBy: row.revoked_by,
-  };
 }

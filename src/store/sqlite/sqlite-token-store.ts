@@ -1,21 +1,9 @@
 import { DomainError } from "../../domain/domain-error.js";
-import type { Role } from "../../domain/api-token.js";
-import { tokenNameTaken, tokenSecretTaken, type StoredToken, type TokenStore, type TokenTable } from "../token-store.js";
+import { tokenNameTaken, tokenSecretTaken, type TokenStore, type TokenTable } from "../token-store.js";
+import { TOKEN_COLUMNS, tokenFromRow, type TokenRow } from "../token-rows.js";
 import { openDatabase } from "./open-database.js";
 import { settle } from "./settle.js";
 
-type TokenRow = {
-  hash: string;
-  name: string;
-  role: Role;
-  created_at: number;
-  created_by: string;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  revoked_by: string | null;
-};
-
-const COLUMNS = "hash, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by";
 
 /**
  * Opens the tokens of a flagwire database (creating and migrating the file like the flag store does). It uses a
@@ -25,12 +13,12 @@ const COLUMNS = "hash, name, role, created_at, created_by, last_used_at, revoked
 export function openSqliteTokenStore(options: { path: string }): TokenStore {
   const db = openDatabase(options.path);
   const sql = {
-    list: db.prepare(`SELECT ${COLUMNS} FROM tokens ORDER BY created_at, name`),
+    list: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, name`),
     insert: db.prepare(
       "INSERT INTO tokens (hash, name, role, created_at, created_by) VALUES (@hash, @name, @role, @createdAt, @createdBy)",
     ),
     revoke: db.prepare(
-      `UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      `UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE name = ? AND revoked_at IS NULL RETURNING ${TOKEN_COLUMNS}`,
     ),
     recordUse: db.prepare("UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE hash = ?"),
     authMarked: db.prepare("SELECT EXISTS (SELECT 1 FROM auth)").pluck(),
@@ -40,7 +28,7 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
   const storageError = (err: unknown) =>
     err instanceof DomainError ? err : new DomainError("UNAVAILABLE", `token storage error: ${(err as Error).message}`);
 
-  const readTable = (): TokenTable => ({ tokens: (sql.list.all() as TokenRow[]).map(fromRow), marked: sql.authMarked.get() === 1 });
+  const readTable = (): TokenTable => ({ tokens: (sql.list.all() as TokenRow[]).map(tokenFromRow), marked: sql.authMarked.get() === 1 });
 
   return {
     readTokens: () => settle(readTable),
@@ -64,7 +52,7 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
       return settle(() => {
         try {
           const row = sql.revoke.get(at, by, name) as TokenRow | undefined;
-          return row ? fromRow(row) : null;
+          return row ? tokenFromRow(row) : null;
         } catch (err) {
           throw storageError(err);
         }
@@ -88,17 +76,4 @@ export function openSqliteTokenStore(options: { path: string }): TokenStore {
       return Promise.resolve();
     },
   } satisfies TokenStore;
-}
-
-function fromRow(row: TokenRow): StoredToken {
-  return {
-    hash: row.hash,
-    name: row.name,
-    role: row.role,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-    revokedBy: row.revoked_by,
-  };
 }
