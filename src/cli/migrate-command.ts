@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
 import { migrateStore } from "../store/migrate-store.js";
 
-/** `flagwire migrate --from FILE --to postgres://…`: moves a database (state, tokens, whole history) into PostgreSQL. */
+/** `flagwire migrate --from FILE --to postgres://…`: moves a database (state, tokens, usage, whole history) into PostgreSQL. */
 export function migrateCommand(): Command {
   return new Command("migrate")
-    .description("copy a database (state, tokens and the whole change log, revisions kept) into an empty PostgreSQL database")
+    .description("copy a database (state, tokens, flag usage and the whole change log, revisions kept) into an empty PostgreSQL database")
     .addOption(new Option("--from <db>", "the database to copy: a SQLite file (path or sqlite: URL); servers on it may keep serving").makeOptionMandatory())
     .addOption(new Option("--to <url>", "an empty PostgreSQL database: postgres://user:password@host:5432/dbname[?sslmode=require]").makeOptionMandatory())
     .addHelpText(

@@ -6,8 +6,9 @@ import { copyIntoPostgres, type CopyCounts } from "./postgres/copy-into-postgres
 import { redactUrl } from "./postgres/postgres-config.js";
 import { openPostgresDatabase } from "./postgres/postgres-database.js";
 import { postgresError } from "./postgres/postgres-error.js";
-import { changeRows, stateRows, tokenRows, type TableRows } from "./state-rows.js";
+import { changeRows, stateRows, tokenRows, usageRows, type TableRows } from "./state-rows.js";
 import { parseStoreLocation } from "./store-location.js";
+import { USAGE_DAYS_KEPT, usageDay } from "./usage-store.js";
 
 /** Changes read from the source per page while the copy runs. */
 const PAGE = 20_000;
@@ -24,8 +25,8 @@ export interface MigrateResult {
 
 /**
  * Copies a flagwire database (a SQLite file, or any store URL) into an empty PostgreSQL database: the state, the
- * tokens and the whole retained change log, revisions kept, in one transaction on the target. The target's schema
- * is created as a replica would create it; a target holding anything is refused with nothing written.
+ * tokens, the flag usage and the whole retained change log, revisions kept, in one transaction on the target. The
+ * target's schema is created as a replica would create it; a target holding anything is refused with nothing written.
  *
  * @example
  * const { revision, counts } = await migrateStore("./feature_flags.db", "postgres://flagwire@db/flagwire");
@@ -43,6 +44,8 @@ export async function migrateStore(from: string, to: string): Promise<MigrateRes
     // One read of the state fixes the revision; only the log up to it is copied, so both agree even if a server still writes.
     const state = await source.flags.loadState();
     const tokens = await source.tokens.readTokens();
+    // Without its usage, every migrated feature would look never evaluated (stale) until it is evaluated again.
+    const usage = await source.usage.readUsage(usageDay(Date.now()) - USAGE_DAYS_KEPT);
     const firstRevision = Math.min(await source.flags.firstRetainedRevision(), state.revision + 1);
     // Creating the schema is the backend's job, under its advisory lock, as a replica starting would.
     const database = await openPostgresDatabase(target.url, { poolSize: 1 });
@@ -57,6 +60,7 @@ export async function migrateStore(from: string, to: string): Promise<MigrateRes
           {
             state: stateRows(state),
             tokens: tokenRows(tokens),
+            usage: usageRows(state, usage),
             authEnabledAt: tokens.marked ? Math.min(Date.now(), ...tokens.tokens.map((t) => t.createdAt)) : null,
             changes: changePages(source.flags, firstRevision - 1, state.revision),
             revision: state.revision,

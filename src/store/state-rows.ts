@@ -2,6 +2,7 @@ import type { Change, ChangeData } from "../domain/change.js";
 import { changeTarget } from "../domain/change.js";
 import type { FeatureRecord, FlagState, SegmentRecord } from "../domain/flag-state.js";
 import type { TokenTable } from "./token-store.js";
+import type { FeatureUsage } from "./usage-store.js";
 
 /** A table's rows, column by column: what a bulk insert (one array per column) takes. */
 export interface TableRows {
@@ -17,12 +18,10 @@ export interface TableRows {
  * converts them to what its columns hold.
  */
 export function stateRows(state: FlagState): TableRows[] {
-  const featureIds = new Map<FeatureRecord, number>();
+  const featureIds = featureNumbers(state);
   const segmentIds = new Map<SegmentRecord, number>();
   const features = table("features", ["id", "name", "enabled", "description", "salt", "rollout_basis_points", "rollout_stickiness", "created_at", "updated_at"]);
-  for (const feature of state.features.values()) {
-    const id = featureIds.size + 1;
-    featureIds.set(feature, id);
+  for (const [feature, id] of featureIds) {
     features.add(id, feature.name, feature.enabled, feature.description, feature.salt, feature.rollout?.basisPoints ?? null, feature.rollout?.stickiness ?? null, feature.createdAt, feature.updatedAt);
   }
   const customers = table("customers", ["id", "created_at"]);
@@ -49,6 +48,29 @@ export function stateRows(state: FlagState): TableRows[] {
   }
   // Parents before children, for the foreign keys.
   return [features, customers, users, overrides, segments, members, rules].map((t) => t.rows);
+}
+
+/**
+ * The usage tables' rows for `usage` (by feature name, as a usage store reads it), with the feature ids
+ * {@link stateRows} gives the same state; a name the state does not hold is left out.
+ */
+export function usageRows(state: FlagState, usage: ReadonlyMap<string, FeatureUsage>): TableRows[] {
+  const last = table("feature_usage", ["feature_id", "last_evaluated_at"]);
+  const days = table("feature_usage_days", ["feature_id", "day", "evaluations"]);
+  for (const [feature, id] of featureNumbers(state)) {
+    const used = usage.get(feature.name);
+    if (!used) continue;
+    last.add(id, used.lastEvaluatedAt);
+    for (const [day, evaluations] of used.days) days.add(id, day, evaluations);
+  }
+  return [last.rows, days.rows];
+}
+
+/** Features numbered 1.. in the state's order: the ids every table of one copy refers to them by. */
+function featureNumbers(state: FlagState): Map<FeatureRecord, number> {
+  const ids = new Map<FeatureRecord, number>();
+  for (const feature of state.features.values()) ids.set(feature, ids.size + 1);
+  return ids;
 }
 
 /** The tokens table's rows (hashes only, as stored). */

@@ -10,6 +10,8 @@ export interface PostgresCopy {
   /** The state's tables, parents first. */
   state: readonly TableRows[];
   tokens: TableRows;
+  /** Flag usage (evaluation counts), after the features it refers to. */
+  usage: readonly TableRows[];
   /** Authentication was ever turned on in the source (the sticky mark), and since when. */
   authEnabledAt: number | null;
   /** The change log in revision order, a page at a time (read while the copy runs, so it is never all in memory). */
@@ -22,7 +24,7 @@ export interface PostgresCopy {
 export type CopyCounts = Record<string, number>;
 
 /** The tables that must be empty for a copy (besides the clock at 0). */
-const DATA_TABLES = ["features", "customers", "users", "overrides", "segments", "segment_members", "segment_rules", "tokens", "auth", "changes"] as const;
+const DATA_TABLES = ["features", "customers", "users", "overrides", "segments", "segment_members", "segment_rules", "tokens", "auth", "changes", "feature_usage", "feature_usage_days"] as const;
 
 /**
  * Copies a whole database into PostgreSQL in one transaction, with multi-row INSERTs of column arrays (`unnest`):
@@ -43,7 +45,7 @@ export async function copyIntoPostgres(client: pg.ClientBase, copy: PostgresCopy
       throw new DomainError("FAILED_PRECONDITION", `${describe} already holds data (${what}): flagwire migrate copies into an empty database only; create a new database (e.g. \`createdb flagwire\`) and migrate into it`);
     }
     const types = await columnTypes(client);
-    for (const rows of [...copy.state, copy.tokens]) counts[rows.table] = await insertRows(client, rows, types);
+    for (const rows of [...copy.state, copy.tokens, ...copy.usage]) counts[rows.table] = await insertRows(client, rows, types);
     if (copy.authEnabledAt !== null) {
       await client.query("INSERT INTO auth (id, enabled_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [copy.authEnabledAt]);
     }

@@ -45,6 +45,11 @@ async function writeHistory(client: FlagClient, source: TestServer): Promise<voi
   await tokens.createToken({ name: "ci", role: TokenRole.EDITOR });
   await tokens.createToken({ name: "old", role: TokenRole.READER });
   await tokens.revokeToken({ name: "old" });
+  // Flag usage: two evaluations of one feature, one of another, written to the database.
+  await client.evaluate({ feature: "checkout-v2", customerId: "acme" });
+  await client.evaluate({ feature: "checkout-v2", customerId: "globex" });
+  await client.evaluate({ feature: "search", customerId: "acme" });
+  await source.server.usage.flush();
 }
 
 /** Every change after `since` through `through` as one WatchChanges stream delivers it. */
@@ -96,7 +101,7 @@ describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", { timeout: 90_0
     const migrated = await runCli(["migrate", "--from", source.dbPath, "--to", database.url]);
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toMatch(new RegExp(`^migrated ${JSON.stringify(source.dbPath)} at revision ${revision} in [\\d.]+ s: `));
-    expect(migrated.stdout).toMatch(/2 features, 2 customers, 3 users, 2 overrides, 1 segments, 2 segment members, 1 segment rules, 3 tokens/);
+    expect(migrated.stdout).toMatch(/2 features, 2 customers, 3 users, 2 overrides, 1 segments, 2 segment members, 1 segment rules, 3 tokens, 2 feature usage, 2 feature usage days/);
     expect(migrated.stdout).toContain(`${revision} changes (changes 1-${revision}); the clock continues at ${revision + 1}`);
 
     target = await startTestServer({ dbPath: database.url, heartbeatIntervalMs: HEARTBEAT_MS });
@@ -108,6 +113,10 @@ describe.runIf(POSTGRES.run)("flagwire migrate into PostgreSQL", { timeout: 90_0
       expect(picture(await to.flags.loadState())).toEqual(picture(await from.flags.loadState()));
       expect(picture(replay(await wholeLog(to.flags)))).toEqual(picture(await from.flags.loadState()));
       expect(await to.tokens.readTokens()).toEqual(await from.tokens.readTokens());
+      // The usage too, by feature: the target's features keep their counts and last-evaluated times.
+      const used = await to.usage.readUsage(0);
+      expect(used).toEqual(await from.usage.readUsage(0));
+      expect([...used].map(([name, { days }]) => [name, [...days.values()]]).sort()).toEqual([["checkout-v2", [2]], ["search", [1]]]);
     } finally {
       await Promise.all([from.close(), to.close()]);
     }
