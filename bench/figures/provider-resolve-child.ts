@@ -40,12 +40,15 @@ const logger = console;
 const allCandidates: Record<string, (i: number) => { value: boolean } | Promise<{ value: boolean }>> = {
   provider: (i) => provider.resolveBooleanEvaluation(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]),
   flagd: (i) => flagd.resolveBooleanEvaluation(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number], logger),
+  // flagd-core as the SDK meets it: flagd's in-process provider wraps it in an async resolve, and the SDK awaits that
+  // (a native async function here, cheaper than the provider's generator-based wrapper).
+  flagdAwaited: async (i) => flagd.resolveBooleanEvaluation(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number], logger),
   sdk: (i) => sdk.getBooleanDetails(FEATURE, false, CONTEXTS[i & 1] as (typeof CONTEXTS)[number]),
 };
 
-// FLAGWIRE_BENCH_CANDIDATES=provider,flagd,sdk chooses the candidates.
-// By default provider and flagd-core only: the SDK's garbage, collected during the next candidate's round, slowed both.
-const only = process.env.FLAGWIRE_BENCH_CANDIDATES?.split(",") ?? ["provider", "flagd"];
+// FLAGWIRE_BENCH_CANDIDATES=provider,flagd,flagdAwaited,sdk chooses the candidates.
+// By default provider and flagd-core (plain and awaited) only: the SDK's garbage, collected during the next candidate's round, slowed both.
+const only = process.env.FLAGWIRE_BENCH_CANDIDATES?.split(",") ?? ["provider", "flagd", "flagdAwaited"];
 const candidates = Object.fromEntries(Object.entries(allCandidates).filter(([name]) => !only || only.includes(name)));
 
 // All must agree before their speeds mean anything.

@@ -13,7 +13,7 @@ import {
 } from "@openfeature/server-sdk";
 import { createFlagCache, createFlagClient, type FlagCache, type FlagCacheOptions, type FlagClient, type FlagClientOptions } from "../client/index.js";
 import { contextFromOpenFeature } from "./context-from-openfeature.js";
-import { resolutionDetails } from "./resolution-details.js";
+import { createResolvedDetails } from "./resolution-details.js";
 
 /**
  * Options of {@link FlagwireProvider}: a client of the server (any protocol), or what to make one from (gRPC by
@@ -46,6 +46,7 @@ export class FlagwireProvider implements Provider {
   readonly events = new OpenFeatureEventEmitter();
   readonly #options: FlagwireProviderOptions;
   #cache: FlagCache | undefined;
+  readonly #resolved = createResolvedDetails();
 
   /** Connects nothing yet: the SDK calls {@link initialize} when the provider is set. */
   constructor(options: FlagwireProviderOptions) {
@@ -81,9 +82,18 @@ export class FlagwireProvider implements Provider {
     this.#cache = undefined;
   }
 
-  /** Whether the flag is on for the context: `targetingKey` is the user id, the `customerId` attribute the customer. */
-  async resolveBooleanEvaluation(flagKey: string, _defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
-    return this.#resolve(flagKey, context);
+  /**
+   * Whether the flag is on for the context: `targetingKey` is the user id, the `customerId` attribute the customer.
+   * The details are frozen and shared by every resolution with the same answer at the same revision.
+   */
+  resolveBooleanEvaluation(flagKey: string, _defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
+    // Not an async function: the answer is a promise already resolved, shared by every call with the same outcome
+    // (an async function would make and settle a new one each time). Errors reject it, as an async function's would.
+    try {
+      return this.#resolve(flagKey, context);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** TYPE_MISMATCH: flagwire's flags are boolean (FLAG_NOT_FOUND first, for an unknown flag). */
@@ -101,13 +111,13 @@ export class FlagwireProvider implements Provider {
     return this.#mismatch(flagKey, context, "object");
   }
 
-  #resolve(flagKey: string, context: EvaluationContext): ResolutionDetails<boolean> {
+  #resolve(flagKey: string, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
     const cache = this.#cache;
     if (!cache) throw new ProviderNotReadyError("the flagwire provider is not initialized: set it with OpenFeature.setProviderAndWait()");
     const resolution = cache.resolve(flagKey, contextFromOpenFeature(context));
     switch (resolution.kind) {
       case "evaluated":
-        return resolutionDetails(resolution.evaluation, resolution.targeted, resolution.revision);
+        return this.#resolved(resolution.evaluation, resolution.targeted, resolution.revision);
       case "not_found":
         throw new FlagNotFoundError(`flag ${JSON.stringify(flagKey)} does not exist (at revision ${resolution.revision}): create it with \`flagwire create\``);
       case "invalid_context":

@@ -20,6 +20,7 @@ import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./services/flag-service.js";
 import { createEvaluateHandlers } from "./services/evaluate-handlers.js";
 import { createFlagGrpcService } from "./grpc/create-flag-grpc-service.js";
+import { createFlagdGrpcService } from "./grpc/create-flagd-grpc-service.js";
 import { createGrpcService, type GrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
@@ -41,6 +42,7 @@ import { file_flagd_evaluation_v1_evaluation, Service as FlagdEvaluationV1 } fro
 import { file_flagd_evaluation_v2_evaluation, Service as FlagdEvaluationV2 } from "../../gen/flagd/evaluation/v2/evaluation_pb.js";
 import { createFlagdEvaluationV1 } from "./services/flagd-evaluation-v1.js";
 import { createFlagdEvaluationV2 } from "./services/flagd-evaluation-v2.js";
+import { createFlagdResolveHandlers } from "./services/flagd-resolve-handlers.js";
 import type { FlagdAccess } from "./auth/create-call-guard.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics/create-server-metrics.js";
 import { createMetricsRoute } from "./http/metrics-route.js";
@@ -211,8 +213,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokenImpl = interceptService(TokenService, createTokenService(tokens), intercept);
   // flagd's evaluation protocol, for the stock OpenFeature flagd providers: the same impl on both listeners.
   // Its proto marks no method NO_SIDE_EFFECTS, yet every one only reads: successes log at debug, as Evaluate's do.
-  const flagdV1 = interceptService(FlagdEvaluationV1, createFlagdEvaluationV1(engine, usage), { ...intercept, streams, readOnly: true });
-  const flagdV2 = interceptService(FlagdEvaluationV2, createFlagdEvaluationV2(engine, usage), { ...intercept, streams, readOnly: true });
+  const flagdOptions = { ...intercept, streams, readOnly: true };
+  const flagdV1Impl = createFlagdEvaluationV1(engine, usage);
+  const flagdV2Impl = createFlagdEvaluationV2(engine, usage);
+  const flagdV1 = interceptService(FlagdEvaluationV1, flagdV1Impl, flagdOptions);
+  const flagdV2 = interceptService(FlagdEvaluationV2, flagdV2Impl, flagdOptions);
+  // The gRPC port answers ResolveBoolean with bytes written straight from domain values (its hand codecs).
+  const flagdResolve = createFlagdResolveHandlers(engine, usage);
+  const flagdV1Grpc = interceptService(FlagdEvaluationV1, { ...flagdV1Impl, ...flagdResolve }, flagdOptions);
+  const flagdV2Grpc = interceptService(FlagdEvaluationV2, { ...flagdV2Impl, ...flagdResolve }, flagdOptions);
 
   const health = createHealthService();
   const reflection = createReflectionServices({
@@ -263,8 +272,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         createGrpcService(Health, interceptService(Health, health.impl, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1, interceptService(ServerReflectionV1, reflection.v1, intercept), grpcOptions),
         createGrpcService(ServerReflectionV1alpha, interceptService(ServerReflectionV1alpha, reflection.v1alpha, intercept), grpcOptions),
-        createGrpcService(FlagdEvaluationV1, flagdV1, grpcOptions),
-        createGrpcService(FlagdEvaluationV2, flagdV2, grpcOptions),
+        createFlagdGrpcService(FlagdEvaluationV1, flagdV1Grpc, grpcOptions),
+        createFlagdGrpcService(FlagdEvaluationV2, flagdV2Grpc, grpcOptions),
         ...(options.extraGrpcServices ?? []),
       ],
     });

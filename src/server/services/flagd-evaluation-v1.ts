@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { EventStreamResponseSchema, Service } from "../../../gen/flagd/evaluation/v1/evaluation_pb.js";
-import { createFlagdHandlers, type FlagdEngine } from "./flagd-evaluation.js";
+import { createFlagdHandlers } from "./flagd-evaluation.js";
+import type { FlagdEngine } from "./flagd-resolve-handlers.js";
 import type { EvaluationCounter } from "./evaluate-handlers.js";
 
 /** flagd's evaluation protocol v1 (`flagd.evaluation.v1.Service`), spoken by `@openfeature/flagd-provider` and flagd-web-provider. */

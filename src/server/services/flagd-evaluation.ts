@@ -5,29 +5,12 @@ import type { EvaluationCounter } from "./evaluate-handlers.js";
 import type { Evaluation } from "../../domain/evaluate.js";
 import type { FeatureRecord } from "../../domain/flag-state.js";
 import { quote } from "../../domain/identifiers.js";
-import type { FlagEngine, WatchEvent } from "../../engine/flag-engine.js";
+import type { WatchEvent } from "../../engine/flag-engine.js";
 import { WATCH_TRANSPORT } from "../watch-transport.js";
 import { contextFromOpenFeature } from "./flagd-context.js";
 import { everyFlag, flagdChangedFlags } from "./flagd-changed-flags.js";
 import { hasTargeting } from "../../domain/has-targeting.js";
-import { flagwireMetadata, openFeatureReason, variantOf } from "../../domain/open-feature.js";
-
-/** What the flagd services need from the engine: evaluation (the same path as Evaluate), the state and watches. */
-export type FlagdEngine = Pick<FlagEngine, "revision" | "state" | "evaluate" | "evaluateAll" | "getFeature" | "watch">;
-
-/** A flagd request for one flag: its key and OpenFeature context. */
-interface FlagRequest {
-  flagKey: string;
-  context?: JsonObject | undefined;
-}
-
-/** One flag's resolution as both flagd versions shape it (v2 only makes value and variant optional). */
-export interface FlagdResolution {
-  value: boolean;
-  reason: string;
-  variant: string;
-  metadata: JsonObject;
-}
+import { createFlagdResolveHandlers, flagdResolution, resolveFlag, type FlagdEngine, type FlagdResolution, type FlagRequest } from "./flagd-resolve-handlers.js";
 
 /** An EventStream message as both versions shape it: flagd's event type, and its data. */
 export interface FlagdEvent {
@@ -39,15 +22,6 @@ export interface FlagdEvent {
 export const FLAGD_EVENTS = { ready: "provider_ready", change: "configuration_change", keepAlive: "keep_alive" } as const;
 
 /**
- * Our evaluation as flagd's resolution: value, OpenFeature reason, variant "on"/"off", and flag metadata with
- * flagwire's own reason, the deciding segment and the revision the answer holds at.
- */
-function resolution(evaluation: Evaluation, feature: FeatureRecord, revision: number): FlagdResolution {
-  const metadata = flagwireMetadata(evaluation, revision) as unknown as JsonObject;
-  return { value: evaluation.enabled, reason: openFeatureReason(evaluation.reason, hasTargeting(feature)), variant: variantOf(evaluation.enabled), metadata };
-}
-
-/**
  * The handlers both flagd evaluation versions serve (v1 and v2 differ only in which fields are optional): proto
  * <-> domain mapping only, every value decided by the engine's evaluation, as for Evaluate.
  */
@@ -56,21 +30,13 @@ export function createFlagdHandlers<Message extends object>(
   eventMessage: (event: FlagdEvent) => Message,
   usage?: EvaluationCounter,
 ) {
-  const resolve = (request: FlagRequest): FlagdResolution => {
-    const context = contextFromOpenFeature(request.context);
-    const evaluation = engine.evaluate(request.flagKey, context);
-    return resolution(evaluation, engine.getFeature(request.flagKey), engine.revision);
-  };
-  const resolveBoolean = (request: FlagRequest): FlagdResolution => {
-    const answer = resolve(request);
-    usage?.count(request.flagKey);
-    return answer;
-  };
+  const resolutions = createFlagdResolveHandlers(engine, usage);
+  const resolveBoolean = (request: FlagRequest): FlagdResolution => flagdResolution(resolutions.resolveBoolean(request));
   // Our flags are all boolean: asking for another type is flagd's TYPE_MISMATCH (INVALID_ARGUMENT), once the flag
   // and the context passed the same checks as a boolean resolution (so an unknown flag is still NOT_FOUND).
   // A refused read is no evaluation: it is not counted as usage.
   const mismatch = (type: string) => (request: FlagRequest): never => {
-    resolve(request);
+    resolveFlag(engine, request);
     throw new DomainError(
       "INVALID_ARGUMENT",
       `flag ${quote(request.flagKey)} is a boolean flag, not ${type}: resolve it as a boolean (ResolveBoolean, getBooleanValue)`,
@@ -89,7 +55,8 @@ export function createFlagdHandlers<Message extends object>(
       const flags: Record<string, { reason: string; variant: string; value: { case: "boolValue"; value: boolean }; metadata: JsonObject }> = {};
       for (let i = 0; i < all.features.length; i++) {
         const name = all.features[i] as string;
-        const { value, ...rest } = resolution(all.evaluations[i] as Evaluation, engine.state.features.get(name) as FeatureRecord, all.revision);
+        const feature = engine.state.features.get(name) as FeatureRecord;
+        const { value, ...rest } = flagdResolution({ evaluation: all.evaluations[i] as Evaluation, targeted: hasTargeting(feature), revision: all.revision });
         flags[name] = { ...rest, value: { case: "boolValue", value } };
       }
       return { flags, metadata: { revision: all.revision } };
