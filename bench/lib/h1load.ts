@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { BenchServer } from "./bench-server-process.js";
 import type { RunContext } from "./figure.js";
 import { withServerCpu, type LoadSample } from "./h2load-compare.js";
-import { parseH2loadLog, parseH2loadOutput } from "./h2load-output.js";
+import { checkNotStalled, parseH2loadLog, parseH2loadOutput, retryStalled } from "./h2load-output.js";
 import type { Measure } from "./paired-rounds.js";
 import { summarizeLatencies } from "./stats.js";
 import { pinned } from "./tools.js";
@@ -37,6 +37,7 @@ export async function runH1load(server: BenchServer, target: H1Target, connectio
     const [command, argv] = pinned(cores, ["h2load", ...args]);
     const { stdout } = await promisify(execFile)(command, argv, { maxBuffer: 16 * 1024 * 1024 });
     const summary = parseH2loadOutput(stdout);
+    checkNotStalled(summary, stdout);
     const latencies = parseH2loadLog(readFileSync(logFile, "utf8"));
     if (summary.succeeded === 0 || summary.failed + summary.errored + summary.timeout > 0 || latencies.length < summary.succeeded) {
       throw new Error(`h2load saw failures (or non-2xx answers):\n${stdout}`);
@@ -58,7 +59,7 @@ export async function runH1load(server: BenchServer, target: H1Target, connectio
 /** {@link runH1load} with the server's CPU per call, as a {@link Measure} of the paired rounds; logs each run. */
 export function h1Measure(ctx: RunContext, server: BenchServer, target: H1Target, connections: number): Measure<LoadSample> {
   return async (seconds) => {
-    const run = await withServerCpu(server, () => runH1load(server, target, connections, seconds, ctx.cores.load));
+    const run = await retryStalled(() => withServerCpu(server, () => runH1load(server, target, connections, seconds, ctx.cores.load)), ctx.log);
     ctx.log(`  ${target.label} -c ${connections} ${seconds} s: ${Math.round(run.rps)} calls/s, p99 ${Math.round(run.p99Us)} µs, server CPU ${run.cpuUsPerCall.toFixed(1)} µs/call`);
     return { rps: run.rps, p50Us: run.p50Us, p99Us: run.p99Us, cpuUsPerCall: run.cpuUsPerCall, command: run.command };
   };

@@ -1,5 +1,6 @@
 import type { BenchServer } from "./bench-server-process.js";
 import { runH2load } from "./h2load.js";
+import { retryStalled } from "./h2load-output.js";
 import { interleavedRounds, roundPlan, type Measure, type RoundPlan } from "./paired-rounds.js";
 import { median } from "./stats.js";
 import type { RunContext } from "./figure.js";
@@ -63,7 +64,7 @@ export async function withServerCpu<R extends { succeeded: number }>(server: Ben
 /** One h2load run of `target` on `server` at `shape`, as a {@link Measure} of the paired rounds; logs each run. */
 export function h2loadMeasure(ctx: RunContext, server: BenchServer, shape: LoadShape, target: LoadTarget, label = target.path): Measure<LoadSample> {
   return async (seconds) => {
-    const run = await withServerCpu(server, async () => {
+    const run = await retryStalled(() => withServerCpu(server, async () => {
       const r = await runH2load({
         url: server.grpcUrl,
         path: target.path,
@@ -75,7 +76,7 @@ export function h2loadMeasure(ctx: RunContext, server: BenchServer, shape: LoadS
         cores: ctx.cores.load,
       });
       return { ...r, succeeded: r.summary.succeeded };
-    });
+    }), ctx.log);
     ctx.log(`  ${label} ${shapeLabel(shape)} ${seconds} s: ${Math.round(run.summary.rps)} calls/s, p99 ${Math.round(run.latencyUs.p99)} µs, server CPU ${run.cpuUsPerCall.toFixed(1)} µs/call`);
     return { rps: run.summary.rps, p50Us: run.latencyUs.p50, p99Us: run.latencyUs.p99, cpuUsPerCall: run.cpuUsPerCall, command: run.command };
   };

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { judgedRow, type FigureResult, type RunContext } from "../../../bench/lib/figure.js";
 import { describeRatio, formatRatio, judge, pairedRatios, spreadOf, targetLabel } from "../../../bench/lib/paired-ratio.js";
+import { checkNotStalled, retryStalled, StalledRun } from "../../../bench/lib/h2load-output.js";
 import { interleavedRounds, pairedRounds, roundPlan } from "../../../bench/lib/paired-rounds.js";
 import { METHOD, renderReport } from "../../../bench/lib/report.js";
 
@@ -127,5 +128,26 @@ describe("interleaved rounds", () => {
     expect(paired.spread.n).toBe(4);
     expect(roundPlan(false)).toEqual({ rounds: 6, seconds: 1, warmUpSeconds: 1 });
     expect(roundPlan(true)).toEqual({ rounds: 10, seconds: 2, warmUpSeconds: 2 });
+  });
+});
+
+describe("stalled runs", () => {
+  const summary = { rps: 0, total: 0, succeeded: 0, failed: 0, errored: 0, timeout: 0 };
+
+  it("tells a run where nothing finished from one that failed", () => {
+    expect(() => checkNotStalled(summary, "out")).toThrow(StalledRun);
+    expect(() => checkNotStalled({ ...summary, failed: 1 }, "out")).not.toThrow();
+    expect(() => checkNotStalled({ ...summary, succeeded: 5 }, "out")).not.toThrow();
+  });
+
+  it("runs a stalled run again, a bounded number of times, and never retries a failure", async () => {
+    const logged: string[] = [];
+    let calls = 0;
+    await expect(retryStalled(async () => (++calls < 3 ? Promise.reject(new StalledRun("s")) : "ok"), (l) => logged.push(l))).resolves.toBe("ok");
+    expect(logged).toHaveLength(2);
+    await expect(retryStalled(async () => Promise.reject(new StalledRun("s")), () => undefined)).rejects.toThrow(StalledRun);
+    calls = 0;
+    await expect(retryStalled(async () => (calls++, Promise.reject(new Error("refused"))), () => undefined)).rejects.toThrow("refused");
+    expect(calls).toBe(1);
   });
 });
