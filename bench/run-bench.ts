@@ -1,6 +1,7 @@
 /**
- * The benchmark suite of issue 5: `npm run bench` (quick, under 3 minutes) or `npm run bench -- --full`.
- * Runs each figure against its baseline measured in the same run and writes BENCHMARKS.md.
+ * The benchmark suite of issue 5: `npm run bench` (quick) or `npm run bench -- --full` (longer, more rounds).
+ * Runs each figure against its baseline measured in the same run, every ratio in paired rounds
+ * (bench/lib/paired-rounds.ts), and writes BENCHMARKS.md.
  * Not part of `npm test`: timings are never asserted, only recorded.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
