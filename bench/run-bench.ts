@@ -1,6 +1,7 @@
 /**
- * The benchmark suite of issue 5: `npm run bench` (quick, under 3 minutes) or `npm run bench -- --full`.
- * Runs each figure against its baseline measured in the same run and writes BENCHMARKS.md.
+ * The benchmark suite of issue 5: `npm run bench` (quick) or `npm run bench -- --full` (longer, more rounds).
+ * Runs each figure against its baseline measured in the same run, every ratio in paired rounds
+ * (bench/lib/paired-rounds.ts), and writes BENCHMARKS.md.
  * Not part of `npm test`: timings are never asserted, only recorded.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -19,6 +20,7 @@ import { evaluateAllFigure } from "./figures/evaluate-all.js";
 import { flagdFigure } from "./figures/flagd.js";
 import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
 import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
+import { httpPortFigure } from "./figures/http-port.js";
 import { inProcessFigure } from "./figures/in-process.js";
 import { ofrepFigure } from "./figures/ofrep.js";
 import { providerResolveFigure } from "./figures/provider-resolve.js";
@@ -51,13 +53,13 @@ writeReport(args, figures);
 async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): Promise<void> {
   let small: EvaluateVsEcho[] | undefined;
   const smallDb = join(work, "small.db");
-  if (wants(args, 1) || wants(args, 2) || wants(args, 4) || wants(args, 8)) {
+  if (wants(args, 1) || wants(args, 4) || wants(args, 8)) {
     freshDataset(smallDb, SMALL_DATASET);
     await withServer(smallDb, async (server) => {
-      if (wants(args, 1) || wants(args, 2)) {
+      if (wants(args, 1)) {
         ctx.log("figure 1: Evaluate vs echo");
         small = await measureEvaluateVsEcho(ctx, server, evaluateTarget(SMALL_DATASET));
-        if (wants(args, 1)) out.push(figure1(small));
+        out.push(figure1(small));
       }
       if (wants(args, 8)) {
         ctx.log("figure 8: EvaluateAll vs echo");
@@ -90,9 +92,12 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
     await withServer(large.path, async (server) => {
       const servingMs = await firstEvaluateMs(server, evaluateTarget(LARGE_DATASET));
       if (wants(args, 6)) out.push(coldStartFigure(server, servingMs, await server.stats(false), large.generatedMs));
-      if (wants(args, 2) && small) {
-        ctx.log("figure 2: Evaluate on the large data set");
-        out.push(figure2(small, await measureEvaluateVsEcho(ctx, server, evaluateTarget(LARGE_DATASET))));
+      if (wants(args, 2)) {
+        ctx.log("figure 2: Evaluate on the large data set vs the small one, both servers up");
+        freshDataset(smallDb, SMALL_DATASET);
+        await withServer(smallDb, async (smallServer) => {
+          out.push(await figure2(ctx, smallServer, server));
+        });
       }
       if (wants(args, 7)) {
         ctx.log("figure 7: ListCustomersWithFeature pages");
@@ -105,6 +110,19 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
     await withServer(smallDb, async (server) => {
       ctx.log("figure 13: OFREP vs a no-op route on the HTTP listener");
       out.push(await ofrepFigure(ctx, server, SMALL_DATASET));
+    });
+  }
+  if (wants(args, 16)) {
+    freshDataset(smallDb, SMALL_DATASET);
+    await withServer(smallDb, async (server) => {
+      ctx.log("figure 16: the HTTP port (Connect JSON, OFREP) vs a no-op route on the same listener");
+      const otherDb = join(work, "few-features.db");
+      out.push(
+        await httpPortFigure(ctx, server, SMALL_DATASET, async (shape, fn) => {
+          freshDataset(otherDb, shape);
+          await withServer(otherDb, fn);
+        }),
+      );
     });
   }
   if (wants(args, 3)) {

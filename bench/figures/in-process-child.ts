@@ -51,8 +51,12 @@ for (const [name, evaluate] of Object.entries(candidates)) {
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]));
 let checksum = 0;
+const entries = Object.entries(candidates);
 for (let round = 0; round < rounds; round++) {
-  for (const [name, evaluate] of Object.entries(candidates)) {
+  // Paired rounds: round r starts at candidate r mod n, so that no candidate always runs right after the same one
+  // (the one before leaves garbage and a warm or cold cache behind).
+  for (let k = 0; k < entries.length; k++) {
+    const [name, evaluate] = entries[(k + round) % entries.length] as (typeof entries)[number];
     const started = process.hrtime.bigint();
     for (let i = 0; i < calls; i++) if (evaluate(i)) checksum++;
     samples[name]?.push(Number(process.hrtime.bigint() - started) / calls);

@@ -64,8 +64,12 @@ function cpuMicros(): number {
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]));
 let checksum = 0;
+const entries = Object.entries(candidates);
 for (let round = 0; round < rounds; round++) {
-  for (const [name, evaluate] of Object.entries(candidates)) {
+  // Paired rounds: round r starts at candidate r mod n, so that no candidate always runs right after the same one
+  // (the one before leaves garbage and a warm or cold cache behind).
+  for (let k = 0; k < entries.length; k++) {
+    const [name, evaluate] = entries[(k + round) % entries.length] as (typeof entries)[number];
     // The whole SDK path is two orders of magnitude slower: a tenth of the calls gives it as long a round.
     const n = name === "sdk" ? Math.ceil(calls / 10) : calls;
     const started = cpuMicros();

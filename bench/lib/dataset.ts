@@ -44,6 +44,15 @@ export const SMALL_DATASET: DatasetShape = {
   userOverrides: 5_000,
 };
 
+/**
+ * Figure 16's data sets for EvaluateAll on the HTTP port: the small data set's customers and users with only
+ * `features` features (1 or 100), and overrides of the same density per feature.
+ */
+export function fewFeatures(features: number): DatasetShape {
+  const others = features - 1; // the hot feature has its own overrides; the others share the spread ones
+  return { ...SMALL_DATASET, features, customerOverrides: Math.round(4.5 * others), userOverrides: 5 * others };
+}
+
 /** Id helpers, so that benchmarks name the same entities as the generator. */
 export const ids = {
   feature: (i: number) => `f${String(i).padStart(4, "0")}`,

@@ -42,3 +42,26 @@ export function parseH2loadLog(text: string): number[] {
   }
   return latencies;
 }
+
+/**
+ * A run in which not one request finished and none failed: the server did not answer within the run at all
+ * (on a shared machine, starved for longer than a short round). The measure retries it rather than abort the suite.
+ */
+export class StalledRun extends Error {}
+
+/** Throws {@link StalledRun} when nothing finished and nothing failed. */
+export function checkNotStalled(summary: H2loadSummary, stdout: string): void {
+  if (summary.succeeded === 0 && summary.failed + summary.errored + summary.timeout === 0) throw new StalledRun(`h2load: no request finished:\n${stdout}`);
+}
+
+/** Runs `run`, again up to `retries` times while it stalls (logged); any other failure throws at once. */
+export async function retryStalled<T>(run: () => Promise<T>, log: (line: string) => void, retries = 2): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof StalledRun) || attempt >= retries) throw err;
+      log("  (no request finished in this run: the server was starved; running it again)");
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseH2loadLog, parseH2loadOutput, type H2loadSummary } from "./h2load-output.js";
+import { checkNotStalled, parseH2loadLog, parseH2loadOutput, type H2loadSummary } from "./h2load-output.js";
 import { summarizeLatencies, type LatencySummary } from "./stats.js";
 import { pinned } from "./tools.js";
 
@@ -58,6 +58,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadRun> {
     const [command, argv] = pinned(options.cores, ["h2load", ...args]);
     const { stdout } = await promisify(execFile)(command, argv, { maxBuffer: 16 * 1024 * 1024 });
     const summary = parseH2loadOutput(stdout);
+    checkNotStalled(summary, stdout);
     if (summary.succeeded === 0 || summary.failed + summary.errored + summary.timeout > 0) {
       throw new Error(`h2load saw failures:\n${stdout}`);
     }
