@@ -9,8 +9,10 @@ export interface UnaryLoadOptions {
   path: string;
   /** The framed request body of the k-th call (k counts from 0 over warm-up and measurement). */
   body: (k: number) => Buffer;
-  /** Callers that each keep exactly one call outstanding; each has its own connection. */
+  /** Callers that each keep exactly one call outstanding. */
   concurrency: number;
+  /** Callers per connection (HTTP/2 streams in flight on each, as h2load's `-m`); default 1, a connection each. */
+  callersPerConnection?: number;
   warmUpMs: number;
   durationMs: number;
 }
@@ -31,11 +33,13 @@ export interface UnaryLoadResult {
 
 /**
  * A closed-loop load generator for unary gRPC calls whose bodies vary from call to call (h2load repeats one body,
- * which makes every write after the first a no-op). Each caller has its own connection and one call in flight.
+ * which makes every write after the first a no-op). Each caller has one call in flight; callers share connections
+ * `callersPerConnection` at a time (default: a connection each).
  */
 export async function runUnaryLoad(options: UnaryLoadOptions): Promise<UnaryLoadResult> {
   const sessions: http2.ClientHttp2Session[] = [];
-  for (let i = 0; i < options.concurrency; i++) sessions.push(await connect(options.url));
+  const perConnection = Math.max(1, options.callersPerConnection ?? 1);
+  for (let i = 0; i < Math.ceil(options.concurrency / perConnection); i++) sessions.push(await connect(options.url));
   let k = 0;
   let measuring = false;
   let stopping = false;
@@ -54,7 +58,7 @@ export async function runUnaryLoad(options: UnaryLoadOptions): Promise<UnaryLoad
       }
     }
   };
-  const callers = sessions.map(caller);
+  const callers = Array.from({ length: options.concurrency }, (_, i) => caller(sessions[Math.floor(i / perConnection)] as http2.ClientHttp2Session));
   await sleep(options.warmUpMs);
   measuring = true;
   const windowStart = performance.now();

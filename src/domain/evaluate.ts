@@ -101,8 +101,17 @@ export function rolloutVerdict(feature: FeatureRecord, customerId: string | unde
   return bucketOf(feature.salt, id) < rollout.basisPoints ? "inside" : "outside";
 }
 
-/** Evaluates a feature for ids already resolved (undefined = absent). */
-function evaluateIds(feature: FeatureRecord, customerId: string | undefined, userId: string | undefined): Evaluation {
+/**
+ * The customer a context evaluates with (undefined = none): the given one, else the user's own. Resolved once per
+ * context, it serves every feature ({@link evaluateForIds}); `customerId` and `userId` are undefined when absent.
+ */
+export function contextCustomer(state: FlagState, customerId: string | undefined, userId: string | undefined): string | undefined {
+  if (customerId === undefined && userId !== undefined) return state.users.get(userId)?.customerId ?? undefined;
+  return customerId;
+}
+
+/** Evaluates a feature for ids already resolved (undefined = absent; see {@link contextCustomer}). */
+export function evaluateForIds(feature: FeatureRecord, customerId: string | undefined, userId: string | undefined): Evaluation {
   return decide(
     feature.enabled,
     customerId === undefined ? undefined : feature.customerOverrides.get(customerId),
@@ -118,9 +127,7 @@ function evaluateIds(feature: FeatureRecord, customerId: string | undefined, use
  */
 export function evaluateFeature(state: FlagState, feature: FeatureRecord, context: EvaluationContext): Evaluation {
   const userId = context.userId || undefined;
-  let customerId = context.customerId || undefined;
-  if (customerId === undefined && userId !== undefined) customerId = state.users.get(userId)?.customerId ?? undefined;
-  return evaluateIds(feature, customerId, userId);
+  return evaluateForIds(feature, contextCustomer(state, context.customerId || undefined, userId), userId);
 }
 
 /**
@@ -129,7 +136,7 @@ export function evaluateFeature(state: FlagState, feature: FeatureRecord, contex
  * bucket), so the global value does.
  */
 export function evaluateForCustomer(feature: FeatureRecord, customerId: string): Evaluation {
-  return evaluateIds(feature, customerId, undefined);
+  return evaluateForIds(feature, customerId, undefined);
 }
 
 /**

@@ -7,18 +7,10 @@ import { pageOfKeys, type Page, type PageRequest } from "../domain/pagination.js
 import { requireCustomer, requireFeature, requireSegment, requireUser } from "../domain/lookups.js";
 import { searchTest } from "../domain/search-text.js";
 import { compareKeys } from "../domain/sorted-index.js";
+import { evaluateAll, type AllEvaluations } from "./evaluate-all.js";
 
 /** The most contexts one `evaluateBatch` call may evaluate. */
 export const MAX_BATCH_CONTEXTS = 10_000;
-
-/** Every feature's evaluation for one context, in feature-name order, at one revision. */
-export interface AllEvaluations {
-  /** Feature names in ascending order; read it at once (it is the live index, not a copy). */
-  features: readonly string[];
-  /** `evaluations[i]` is the evaluation of `features[i]`. */
-  evaluations: Evaluation[];
-  revision: number;
-}
 
 /** Which customers `listCustomersWithFeature` returns. */
 export type CustomerFeatureFilter = "enabled" | "explicitly_enabled" | "explicitly_disabled";
@@ -47,15 +39,9 @@ export const flagQueries = {
     return evaluateFeature(state, requireFeature(state, featureName), context);
   },
 
-  /** Every feature for one context; synchronous, so every value reflects the same revision. */
+  /** Every feature for one context, at one revision (see evaluate-all.ts). */
   evaluateAll(state: FlagState, context: EvaluationContext): AllEvaluations {
-    checkContext(context);
-    const features = state.featureNames.all;
-    const evaluations = new Array<Evaluation>(features.length);
-    for (let i = 0; i < features.length; i++) {
-      evaluations[i] = evaluateFeature(state, state.features.get(features[i] as string) as FeatureRecord, context);
-    }
-    return { features, evaluations, revision: state.revision };
+    return evaluateAll(state, context);
   },
 
   /**

@@ -27,7 +27,7 @@ export interface UsageTracker {
   count(feature: string): void;
   /** `n` evaluations of `feature` (EvaluateBatch). */
   countMany(feature: string, n: number): void;
-  /** One evaluation of each of `features`, the state's own list of names (EvaluateAll): one map update per call. */
+  /** One evaluation of each of `features`, the engine's list of names at one revision (EvaluateAll): one map update per call. */
   countAll(features: readonly string[]): void;
   /** What is known of `feature`'s use (read from the store at the last flush, plus what is pending here). */
   usageOf(feature: string): UsageSummary;
@@ -50,7 +50,7 @@ export async function createUsageTracker(options: UsageTrackerOptions): Promise<
   let pending = new Map<string, number>();
   // When usageOf first saw each pending count: a read with no evaluation since answers the same time again.
   let seen = new Map<string, { count: number; at: number }>();
-  // EvaluateAll counts per list of names: the state replaces its list when features change, so each list is exact.
+  // EvaluateAll counts per list of names: the engine answers one list per revision and never changes it, so each is exact.
   let pendingAll = new Map<readonly string[], number>();
   let stored = new Map<string, FeatureUsage>();
   let storedAt = clock();

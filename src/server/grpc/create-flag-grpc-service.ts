@@ -30,8 +30,9 @@ export const FLAG_GRPC_CODECS: {
   },
   evaluateAll: {
     decode: (bytes) => decodeRequest(EvaluateAllRequestSchema, bytes),
-    // Straight to bytes: building a thousand messages cost fifty times more than evaluating them.
-    encode: ({ features, evaluations, revision }) => encodeEvaluateAllResponse(features, evaluations, revision),
+    // Straight to bytes: building a thousand messages cost fifty times more than evaluating them; the entries of
+    // the revision's empty-context answers are encoded once, and a response rewrites only those that differ.
+    encode: ({ features, evaluations, revision, anonymous }) => encodeEvaluateAllResponse(features, evaluations, revision, anonymous),
   },
 };
 

@@ -15,37 +15,123 @@ const outcomeFields = new WeakMap<Evaluation, Uint8Array>();
 
 /**
  * EvaluateAllResponse for `features[i]` evaluated to `evaluations[i]`: the same bytes protobuf-es writes
- * (see above), about fifty times faster, because every field but the
- * revision comes from a cache: the response for a thousand features is a thousand small copies.
+ * (see above). With `anonymous` (the same features' answers to the empty context, one array per revision; see
+ * `AllEvaluations`), the entries are encoded once per revision and each response copies them, writing afresh only
+ * the entries whose evaluation differs; without it, every entry is assembled from cached name and outcome fields.
  */
-export function encodeEvaluateAllResponse(features: readonly string[], evaluations: readonly Evaluation[], revision: number): Uint8Array {
+export function encodeEvaluateAllResponse(
+  features: readonly string[],
+  evaluations: readonly Evaluation[],
+  revision: number,
+  anonymous?: readonly Evaluation[],
+): Uint8Array {
+  if (anonymous !== undefined && anonymous.length === features.length && evaluations.length === features.length) {
+    return encodeOverRun(entryRun(features, anonymous), evaluations, revision);
+  }
+  const { bytes, size } = encodeEntries(features, evaluations, revisionSize(revision));
+  return finish(bytes, size, revision);
+}
+
+/** Every entry (field 1) of one list of evaluations, encoded, with where each starts: a response minus its revision. */
+interface EntryRun {
+  features: readonly string[];
+  evaluations: readonly Evaluation[];
+  bytes: Uint8Array;
+  /** Entry i is `bytes[starts[i], starts[i + 1])`. */
+  starts: Uint32Array;
+}
+
+// Per answers-to-the-empty-context array (one per revision of a server's state): garbage once its revision is.
+const entryRuns = new WeakMap<readonly Evaluation[], EntryRun>();
+// The positions where a response differs from its run; reused by every call (encoding is synchronous).
+let differing: Uint32Array = new Uint32Array(64);
+
+function entryRun(features: readonly string[], evaluations: readonly Evaluation[]): EntryRun {
+  const cached = entryRuns.get(evaluations);
+  if (cached?.features === features) return cached;
+  const { bytes, starts } = encodeEntries(features, evaluations, 0);
+  const run = { features, evaluations, bytes, starts };
+  entryRuns.set(evaluations, run);
+  return run;
+}
+
+/** The response: `run`'s bytes, with the entries whose evaluation differs from the run's written in their place. */
+function encodeOverRun(run: EntryRun, evaluations: readonly Evaluation[], revision: number): Uint8Array {
+  const { features, starts } = run;
+  const base = run.evaluations;
+  let size = run.bytes.length + revisionSize(revision);
+  let count = 0;
+  for (let i = 0; i < evaluations.length; i++) {
+    if (evaluations[i] === base[i]) continue;
+    if (count === differing.length) differing = grow(differing);
+    differing[count++] = i;
+    const entry = nameField(features[i] as string).length + outcomeField(evaluations[i] as Evaluation).length;
+    size += 1 + varintSize(entry) + entry - ((starts[i + 1] as number) - (starts[i] as number));
+  }
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  let from = 0; // the next byte of the run to copy
+  for (let k = 0; k < count; k++) {
+    const i = differing[k] as number;
+    bytes.set(run.bytes.subarray(from, starts[i]), at);
+    at += (starts[i] as number) - from;
+    at = writeEntry(bytes, at, nameField(features[i] as string), outcomeField(evaluations[i] as Evaluation));
+    from = starts[i + 1] as number;
+  }
+  bytes.set(run.bytes.subarray(from), at);
+  at += run.bytes.length - from;
+  return finish(bytes, at, revision);
+}
+
+/** The entries of `features` and `evaluations` into a buffer with `spare` bytes left after them (for the revision). */
+function encodeEntries(features: readonly string[], evaluations: readonly Evaluation[], spare: number): { bytes: Buffer; size: number; starts: Uint32Array } {
   const names = new Array<Uint8Array>(features.length);
   const outcomes = new Array<Uint8Array>(features.length);
-  // proto3 leaves a zero out, as protobuf-es does.
-  let size = revision === 0 ? 0 : 1 + varintSize(revision);
+  let size = 0;
   for (let i = 0; i < features.length; i++) {
     const name = (names[i] = nameField(features[i] as string));
     const outcome = (outcomes[i] = outcomeField(evaluations[i] as Evaluation));
     const entry = name.length + outcome.length;
     size += 1 + varintSize(entry) + entry;
   }
-  const bytes = Buffer.allocUnsafe(size);
+  const bytes = Buffer.allocUnsafe(size + spare);
+  const starts = new Uint32Array(features.length + 1);
   let at = 0;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i] as Uint8Array;
-    const outcome = outcomes[i] as Uint8Array;
-    bytes[at++] = 0x0a; // field 1, length-delimited: one FeatureEvaluation
-    at = writeVarint(bytes, at, name.length + outcome.length);
-    bytes.set(name, at);
-    at += name.length;
-    bytes.set(outcome, at);
-    at += outcome.length;
+    starts[i] = at;
+    at = writeEntry(bytes, at, names[i] as Uint8Array, outcomes[i] as Uint8Array);
   }
+  starts[names.length] = at;
+  return { bytes, size, starts };
+}
+
+/** One FeatureEvaluation (field 1, length-delimited) from its name field and its outcome fields. */
+function writeEntry(bytes: Uint8Array, at: number, name: Uint8Array, outcome: Uint8Array): number {
+  bytes[at++] = 0x0a;
+  at = writeVarint(bytes, at, name.length + outcome.length);
+  bytes.set(name, at);
+  at += name.length;
+  bytes.set(outcome, at);
+  return at + outcome.length;
+}
+
+/** Writes the revision (field 2) after the `at` bytes of entries; proto3 leaves a zero out, as protobuf-es does. */
+function finish(bytes: Buffer, at: number, revision: number): Uint8Array {
   if (revision !== 0) {
     bytes[at++] = 0x10; // field 2, varint: revision
     at = writeVarint(bytes, at, revision);
   }
-  return at === size ? bytes : bytes.subarray(0, at);
+  return at === bytes.length ? bytes : bytes.subarray(0, at);
+}
+
+function revisionSize(revision: number): number {
+  return revision === 0 ? 0 : 1 + varintSize(revision);
+}
+
+function grow(array: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 // EvaluateResponse around its revision (field 3), per outcome: enabled and reason before it, segment after it.

@@ -17,6 +17,11 @@ export interface EvaluationsAt {
   features: readonly string[];
   evaluations: readonly Evaluation[];
   revision: number;
+  /**
+   * The same features' evaluations for the empty context, one array per revision, which most of `evaluations`
+   * equals: the gRPC encoder caches its bytes and writes only what differs. Optional: answers without it encode alike.
+   */
+  anonymous?: readonly Evaluation[];
 }
 
 // A type, not an interface: the gRPC adapter takes it as a record of handlers, which an interface is not.
