@@ -106,11 +106,16 @@ export function createJsonFastPath(options: JsonFastPathOptions): JsonFastPath {
   };
 }
 
-/** The request's string fields by every key protobuf-es reads them by: the JSON name and the proto name. */
+/**
+ * The request's fields by every key protobuf-es reads them by: the JSON name and the proto name. Only a request of
+ * plain string fields can take the fast path, whose reader knows no other kind (and makes their defaults).
+ */
 function requestFields(method: DescMethod): ReadonlyMap<string, string> {
   const fields = new Map<string, string>();
   for (const field of method.input.fields) {
-    if (field.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING || field.oneof !== undefined) continue;
+    if (field.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING || field.oneof !== undefined) {
+      throw new Error(`${method.input.typeName}.${field.name} is not a plain string field: ${method.name} cannot take the JSON fast path`);
+    }
     fields.set(field.jsonName, field.localName);
     fields.set(field.name, field.localName);
   }
@@ -118,28 +123,75 @@ function requestFields(method: DescMethod): ReadonlyMap<string, string> {
 }
 
 /**
- * The request message of a JSON object whose keys are all known string fields, each once, with string values;
- * undefined for anything else (other JSON, null, numbers, a field in both spellings, a key such as `__proto__`).
+ * The request message of a flat JSON object whose keys are all known string fields, each once, with string values;
+ * undefined for anything else: other JSON, null, numbers, nesting, a key twice (protobuf-es refuses those, where
+ * `JSON.parse` would keep the last), a field in both spellings, a key such as `__proto__`, JSON that is not valid.
+ * Each string is unescaped by `JSON.parse` itself, so values are read exactly as connect-node reads them.
  */
 function parseRequest(json: string, fields: ReadonlyMap<string, string>, typeName: string): object | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
   // What protobuf-es `create` makes of a proto3 message with string fields: every field at its default.
   const message: Record<string, string> = { $typeName: typeName };
   for (const name of fields.values()) message[name] = "";
   const seen = new Set<string>();
-  for (const [key, value] of Object.entries(parsed)) {
-    const name = fields.get(key);
-    if (name === undefined || typeof value !== "string" || seen.has(name)) return undefined;
+  let at = skipSpace(json, 0);
+  if (json.charCodeAt(at) !== 0x7b) return undefined; // {
+  at = skipSpace(json, at + 1);
+  if (json.charCodeAt(at) === 0x7d) return skipSpace(json, at + 1) === json.length ? message : undefined; // {}
+  for (;;) {
+    const keyEnd = stringEnd(json, at);
+    if (keyEnd < 0) return undefined;
+    const key = unquote(json.slice(at, keyEnd));
+    const name = key === undefined ? undefined : fields.get(key);
+    if (name === undefined || seen.has(name)) return undefined;
+    at = skipSpace(json, keyEnd);
+    if (json.charCodeAt(at) !== 0x3a) return undefined; // :
+    at = skipSpace(json, at + 1);
+    const valueEnd = stringEnd(json, at);
+    if (valueEnd < 0) return undefined;
+    const value = unquote(json.slice(at, valueEnd));
+    if (value === undefined) return undefined;
     seen.add(name);
     message[name] = value;
+    at = skipSpace(json, valueEnd);
+    const next = json.charCodeAt(at);
+    if (next === 0x7d) return skipSpace(json, at + 1) === json.length ? message : undefined; // }
+    if (next !== 0x2c) return undefined; // ,
+    at = skipSpace(json, at + 1);
   }
-  return message;
+}
+
+/** The offset after JSON whitespace from `at`. */
+function skipSpace(json: string, at: number): number {
+  for (;;) {
+    const c = json.charCodeAt(at);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
+    at++;
+  }
+}
+
+/** The offset after the string literal that starts at `at`, or -1 when none starts there or it does not end. */
+function stringEnd(json: string, at: number): number {
+  if (json.charCodeAt(at) !== 0x22) return -1; // "
+  for (let i = at + 1; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) i++; // a backslash escapes the next character; JSON.parse checks the escape
+  }
+  return -1;
+}
+
+/** A JSON string literal's value, by `JSON.parse` (which refuses bad escapes and control characters). */
+function unquote(literal: string): string | undefined {
+  if (literal.indexOf("\\") < 0) {
+    // No escapes: the value is the text between the quotes, unless it holds a control character.
+    const value = literal.slice(1, -1);
+    return /[\u0000-\u001f]/.test(value) ? undefined : value;
+  }
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
