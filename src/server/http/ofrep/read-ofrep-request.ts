@@ -19,7 +19,7 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
  */
 export async function readOfrepRequest(req: IncomingMessage, readMaxBytes: number): Promise<EvaluationContext> {
   const contentType = req.headers["content-type"];
-  if (contentType !== undefined && !JSON_TYPE.test(contentType)) {
+  if (contentType !== undefined && contentType !== "application/json" && !JSON_TYPE.test(contentType)) {
     throw new OfrepError(415, "PARSE_ERROR", `content-type ${shown(contentType)} is not JSON: send content-type: application/json with a body {"context": {...}}`);
   }
   const text = await readBody(req, readMaxBytes);
@@ -60,8 +60,20 @@ function idAttribute(context: Record<string, unknown>, name: string, what: strin
 
 /** The body as text, refused past the limit (by Content-Length before reading, else as it arrives). */
 async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
+  const length = req.headers["content-length"];
+  const declared = Number(length ?? 0);
   if (declared > readMaxBytes) throw tooLarge(readMaxBytes);
+  // With a Content-Length within the limit (node:http stops the body there) nothing can go past it: read by events,
+  // without an async iterator and a promise per chunk. Chunked bodies are counted as they arrive.
+  const bytes = length !== undefined && req.headers["transfer-encoding"] === undefined ? await readDeclared(req) : await readCounted(req, readMaxBytes);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new OfrepError(400, "PARSE_ERROR", "the request body is not UTF-8: send JSON in UTF-8");
+  }
+}
+
+async function readCounted(req: IncomingMessage, readMaxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -69,12 +81,31 @@ async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<str
     if (size > readMaxBytes) throw tooLarge(readMaxBytes);
     chunks.push(chunk);
   }
-  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new OfrepError(400, "PARSE_ERROR", "the request body is not UTF-8: send JSON in UTF-8");
-  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** The whole body of a request whose length node:http enforces; rejects as the stream's iterator would when it is cut short. */
+function readDeclared(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const settle = (error?: Error) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onEnd = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    if (req.readableEnded) return settle();
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", onError);
+    req.once("close", onClose);
+  });
 }
 
 function tooLarge(readMaxBytes: number): OfrepError {
