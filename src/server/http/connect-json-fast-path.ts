@@ -139,20 +139,20 @@ function parseRequest(json: string, fields: ReadonlyMap<string, string>, typeNam
   if (json.charCodeAt(at) === 0x7d) return skipSpace(json, at + 1) === json.length ? message : undefined; // {}
   for (;;) {
     const keyEnd = stringEnd(json, at);
-    if (keyEnd < 0) return undefined;
-    const key = unquote(json.slice(at, keyEnd));
+    if (keyEnd === 0) return undefined;
+    const key = unquote(json, at, keyEnd);
     const name = key === undefined ? undefined : fields.get(key);
     if (name === undefined || seen.has(name)) return undefined;
-    at = skipSpace(json, keyEnd);
+    at = skipSpace(json, Math.abs(keyEnd));
     if (json.charCodeAt(at) !== 0x3a) return undefined; // :
     at = skipSpace(json, at + 1);
     const valueEnd = stringEnd(json, at);
-    if (valueEnd < 0) return undefined;
-    const value = unquote(json.slice(at, valueEnd));
+    if (valueEnd === 0) return undefined;
+    const value = unquote(json, at, valueEnd);
     if (value === undefined) return undefined;
     seen.add(name);
     message[name] = value;
-    at = skipSpace(json, valueEnd);
+    at = skipSpace(json, Math.abs(valueEnd));
     const next = json.charCodeAt(at);
     if (next === 0x7d) return skipSpace(json, at + 1) === json.length ? message : undefined; // }
     if (next !== 0x2c) return undefined; // ,
@@ -169,26 +169,31 @@ function skipSpace(json: string, at: number): number {
   }
 }
 
-/** The offset after the string literal that starts at `at`, or -1 when none starts there or it does not end. */
+/**
+ * The offset after the string literal that starts at `at`, negated when the literal holds an escape; 0 when no
+ * literal starts there, it does not end, or it holds a control character (which JSON does not allow raw).
+ */
 function stringEnd(json: string, at: number): number {
-  if (json.charCodeAt(at) !== 0x22) return -1; // "
+  if (json.charCodeAt(at) !== 0x22) return 0; // "
+  let escaped = false;
   for (let i = at + 1; i < json.length; i++) {
     const c = json.charCodeAt(i);
-    if (c === 0x22) return i + 1;
-    if (c === 0x5c) i++; // a backslash escapes the next character; JSON.parse checks the escape
+    if (c === 0x22) return escaped ? -(i + 1) : i + 1;
+    if (c < 0x20) return 0;
+    if (c === 0x5c) {
+      // A backslash escapes the next character; JSON.parse checks the escape.
+      escaped = true;
+      i++;
+    }
   }
-  return -1;
+  return 0;
 }
 
-/** A JSON string literal's value, by `JSON.parse` (which refuses bad escapes and control characters). */
-function unquote(literal: string): string | undefined {
-  if (literal.indexOf("\\") < 0) {
-    // No escapes: the value is the text between the quotes, unless it holds a control character.
-    const value = literal.slice(1, -1);
-    return /[\u0000-\u001f]/.test(value) ? undefined : value;
-  }
+/** The value of the string literal from `at` to `end` (as {@link stringEnd} gave it): unescaped by `JSON.parse`. */
+function unquote(json: string, at: number, end: number): string | undefined {
+  if (end > 0) return json.slice(at + 1, end - 1);
   try {
-    return JSON.parse(literal) as string;
+    return JSON.parse(json.slice(at, -end)) as string;
   } catch {
     return undefined;
   }

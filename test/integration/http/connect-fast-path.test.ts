@@ -121,6 +121,8 @@ const CASES: Case[] = [
   { name: "a byte-order mark", body: `\uFEFF${EVAL({})}` },
   { name: "bytes that are not UTF-8", body: Buffer.concat([Buffer.from('{"feature":"beta","userId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]) },
   { name: "escaped characters", body: '{"feature":"be\\u0074a","userId":"a\\"n\\n"}' },
+  { name: "an escaped key and control characters", body: '{"user\\u0049d":"a\\u0000\\ud800","feature":"beta"}' },
+  { name: "a raw control character", body: '{"feature":"be\tta"}' },
   { name: "a body past the limit", body: EVAL({ userId: "x".repeat(20_000) }) },
   { name: "a chunked body", body: EVAL({ userId: "ann" }), chunked: true },
   { name: "gzip", body: gzipSync(EVAL({ userId: "ann" })), headers: { "content-type": "application/json", "content-encoding": "gzip" } },

@@ -105,6 +105,7 @@ describe("which requests the fast path serves", () => {
     { body: ' { "feature" : "beta" } ', input: { feature: "beta", customerId: "", userId: "" } },
     { body: "{}", input: { feature: "", customerId: "", userId: "" } },
     { body: '{"feature":"be\\u0074a","userId":"a\\"n\\n"}', input: { feature: "beta", customerId: "", userId: 'a"n\n' } },
+    { body: '{"feature":"a\\u0000b","user\\u0049d":"\\ud800"}', input: { feature: "a\u0000b", customerId: "", userId: "\ud800" } },
     { body: '{"feature":"ünï","userId":"анна"}', input: { feature: "ünï", customerId: "", userId: "анна" } },
   ])("serves $body", async ({ body, input }) => {
     const answer = await post(body);
