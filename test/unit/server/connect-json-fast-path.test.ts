@@ -105,7 +105,7 @@ describe("which requests the fast path serves", () => {
     { body: ' { "feature" : "beta" } ', input: { feature: "beta", customerId: "", userId: "" } },
     { body: "{}", input: { feature: "", customerId: "", userId: "" } },
     { body: '{"feature":"be\\u0074a","userId":"a\\"n\\n"}', input: { feature: "beta", customerId: "", userId: 'a"n\n' } },
-    { body: '{"feature":"a\\u0000b","user\\u0049d":"\\ud800"}', input: { feature: "a\u0000b", customerId: "", userId: "\ud800" } },
+    { body: '{"feature":"a\\u0000b","user\\u0049d":"\\ud83c\\udf89"}', input: { feature: "a\u0000b", customerId: "", userId: "🎉" } },
     { body: '{"feature":"ünï","userId":"анна"}', input: { feature: "ünï", customerId: "", userId: "анна" } },
   ])("serves $body", async ({ body, input }) => {
     const answer = await post(body);
@@ -133,6 +133,8 @@ describe("which requests the fast path serves", () => {
     '{"feature":"tab\there"}',
     '{"feature":{"name":"beta"}}',
     "\uFEFF{}",
+    '{"feature":"\\ud800"}',
+    '{"feature":"\\udc00x"}',
   ])("leaves %j to connect-node, with the body it read", async (body) => {
     const answer = await post(body);
     expect(answer.status).toBe(299);
