@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from "../../support/test-server.js";
 // the same request goes to a server with it and to one without it (httpFastPath: false), and the raw HTTP answers
 // (status line, headers but Date, body), the log lines, the metrics and the usage counts must be the same.
 
+const ORIGIN = "https://app.example";
 const BOOTSTRAP = "fast-path-bootstrap-secret-0123456789abcdef";
 
 interface Side {
@@ -32,6 +33,7 @@ async function startSide(fast: boolean, auth: boolean): Promise<Side> {
   const ts = await startTestServer({
     logger: pino({ level: "debug" }, sinkInto(lines)),
     maxRequestBytes: 16 * 1024,
+    allowOrigins: [ORIGIN],
     ...(fast ? {} : { httpFastPath: false }),
     ...(auth ? { bootstrapToken: BOOTSTRAP } : {}),
   });
@@ -85,21 +87,26 @@ interface Case {
   /** Sends the body chunked rather than with a Content-Length. */
   chunked?: boolean;
   token?: "reader" | "writer" | "bogus";
+  /** The answer is a 200 (so that the comparison covers answers, not only refusals). */
+  ok?: true;
 }
 
 const EVAL = (fields: Record<string, unknown>) => JSON.stringify({ feature: "beta", ...fields });
 const q = (message: string, extra = "connect=v1&encoding=json") => `${extra}&message=${encodeURIComponent(message)}`;
 
 const CASES: Case[] = [
-  { name: "a user of a customer (user override)", body: EVAL({ customerId: "acme", userId: "ann" }) },
+  { name: "a user of a customer (user override)", ok: true, body: EVAL({ customerId: "acme", userId: "ann" }) },
   { name: "a customer (customer override)", body: EVAL({ customerId: "acme" }) },
-  { name: "snake_case fields", body: EVAL({ customer_id: "acme", user_id: "bob" }) },
+  { name: "snake_case fields", ok: true, body: EVAL({ customer_id: "acme", user_id: "bob" }) },
   { name: "the default", body: JSON.stringify({ feature: "dashboard" }) },
   { name: "a rollout", body: JSON.stringify({ feature: "rollout", userId: "u-17" }) },
   { name: "a rollout without its id", body: JSON.stringify({ feature: "rollout" }) },
   { name: "charset=utf-8", body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json; charset=utf-8" } },
   { name: "protocol version 1", body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", "connect-protocol-version": "1" } },
-  { name: "accept-encoding gzip", body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", "accept-encoding": "gzip, br" } },
+  { name: "accept-encoding gzip", ok: true, body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", "accept-encoding": "gzip, br" } },
+  { name: "a CORS request", ok: true, body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", origin: ORIGIN } },
+  { name: "a CORS request of a foreign origin", body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", origin: "https://evil.example" } },
+  { name: "a CORS GET", method: "GET", query: q(EVAL({})), headers: { origin: ORIGIN } },
   { name: "an unknown feature", body: JSON.stringify({ feature: "nope" }) },
   { name: "a malformed feature name", body: JSON.stringify({ feature: "a b" }) },
   { name: "no feature", body: "{}" },
@@ -132,8 +139,8 @@ const CASES: Case[] = [
   { name: "binary protobuf", body: Buffer.from([0x0a, 0x04, 0x62, 0x65, 0x74, 0x61]), headers: { "content-type": "application/proto" } },
   { name: "a content type connect does not take", body: EVAL({}), headers: { "content-type": "text/plain" } },
   { name: "PUT", method: "PUT", body: EVAL({}) },
-  { name: "GET", method: "GET", query: q(EVAL({ customerId: "acme" })) },
-  { name: "GET without connect=v1", method: "GET", query: q(EVAL({ userId: "ann" }), "encoding=json") },
+  { name: "GET", ok: true, method: "GET", query: q(EVAL({ customerId: "acme" })) },
+  { name: "GET without connect=v1", ok: true, method: "GET", query: q(EVAL({ userId: "ann" }), "encoding=json") },
   { name: "GET with the message first", method: "GET", query: `message=${encodeURIComponent(EVAL({}))}&encoding=json&connect=v1` },
   { name: "GET with non-ASCII ids", method: "GET", query: q(EVAL({ userId: "ünïcode" })) },
   { name: "GET of an unknown feature", method: "GET", query: q(JSON.stringify({ feature: "nope" })) },
@@ -148,23 +155,23 @@ const CASES: Case[] = [
   { name: "GET with encoding=proto", method: "GET", query: "connect=v1&encoding=proto&message=%0A%04beta" },
   { name: "GET with connect=v2", method: "GET", query: q(EVAL({}), "connect=v2&encoding=json") },
   { name: "GET with compression", method: "GET", query: `${q(EVAL({}))}&compression=gzip` },
-  { name: "EvaluateAll", rpc: "EvaluateAll", body: JSON.stringify({ customerId: "acme", userId: "ann" }) },
+  { name: "EvaluateAll", ok: true, rpc: "EvaluateAll", body: JSON.stringify({ customerId: "acme", userId: "ann" }) },
   { name: "EvaluateAll with no context", rpc: "EvaluateAll", body: "{}" },
   { name: "EvaluateAll with accept-encoding", rpc: "EvaluateAll", body: "{}", headers: { "content-type": "application/json", "accept-encoding": "gzip" } },
   { name: "EvaluateAll with an unknown field", rpc: "EvaluateAll", body: JSON.stringify({ feature: "beta" }) },
   { name: "EvaluateAll with a bad id", rpc: "EvaluateAll", body: JSON.stringify({ userId: "a b" }) },
-  { name: "EvaluateAll by GET", rpc: "EvaluateAll", method: "GET", query: q(JSON.stringify({ user_id: "ann" })) },
+  { name: "EvaluateAll by GET", ok: true, rpc: "EvaluateAll", method: "GET", query: q(JSON.stringify({ user_id: "ann" })) },
 ];
 
 const AUTH_CASES: Case[] = [
   { name: "no token", body: EVAL({ userId: "ann" }) },
-  { name: "a reader token", body: EVAL({ userId: "ann" }), token: "reader" },
+  { name: "a reader token", ok: true, body: EVAL({ userId: "ann" }), token: "reader" },
   { name: "a writer token", body: EVAL({ userId: "ann" }), token: "writer" },
   { name: "a token this server did not issue", body: EVAL({ userId: "ann" }), token: "bogus" },
   { name: "a malformed authorization header", body: EVAL({ userId: "ann" }), headers: { "content-type": "application/json", authorization: "Token x" } },
-  { name: "GET with a reader token", method: "GET", query: q(EVAL({})), token: "reader" },
+  { name: "GET with a reader token", ok: true, method: "GET", query: q(EVAL({})), token: "reader" },
   { name: "GET without a token", method: "GET", query: q(EVAL({})) },
-  { name: "EvaluateAll with a reader token", rpc: "EvaluateAll", body: "{}", token: "reader" },
+  { name: "EvaluateAll with a reader token", ok: true, rpc: "EvaluateAll", body: "{}", token: "reader" },
   { name: "EvaluateAll without a token", rpc: "EvaluateAll", body: "{}" },
 ];
 
@@ -231,7 +238,7 @@ function describeSides(title: string, auth: boolean, cases: Case[]): void {
         logged.push(side.lines.slice(before).map(stable));
       }
       expect(answers[0]).toBe(answers[1]);
-      expect(answers[0]).toMatch(/^HTTP\/1\.1 \d{3} /);
+      expect(answers[0]).toMatch(c.ok ? /^HTTP\/1\.1 200 / : /^HTTP\/1\.1 \d{3} /);
       expect(logged[0]).toEqual(logged[1]);
       const [fastAfter, slowAfter] = await Promise.all([rpcCounters(fast), rpcCounters(slow)]);
       // What this request added to each: the counters are compared by their change, so one case cannot hide another.
