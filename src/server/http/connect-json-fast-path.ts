@@ -8,6 +8,7 @@ import { compressionNegotiate, createAsyncIterable } from "@connectrpc/connect/p
 import { codeToHttpStatus, errorToJsonBytes, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { COMPRESSIONS } from "./decompress.js";
 import { FastHandlerContext } from "./fast-handler-context.js";
+import { readDeclaredBody } from "./read-declared-body.js";
 import { readFlatJsonMessage, stringFieldsOf } from "./read-flat-json-message.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the intercepted implementation of one method
@@ -100,7 +101,12 @@ export function createJsonFastPath(options: JsonFastPathOptions): JsonFastPath {
     if (length === undefined || !/^\d{1,5}$/.test(length)) return LEFT;
     const declared = Number(length);
     if (declared > MAX_FAST_BODY || declared > readMaxBytes) return LEFT;
-    const bytes = await readBody(req);
+    let bytes: Buffer;
+    try {
+      bytes = await readDeclaredBody(req);
+    } catch {
+      throw new ConnectError("the client went away before its request arrived", Code.Aborted);
+    }
     // Not UTF-8 (connect-route checks it and says where), or not JSON: connect-node's own answer.
     if (!isUtf8(bytes)) return { served: false, body: bytes };
     return (await serveJson(bytes.toString("utf8"), req, res, values)) ? SERVED : { served: false, body: bytes };
@@ -126,32 +132,6 @@ function getMessage(url: string): string | undefined {
   }
   if (encoding !== "json" || (connect !== undefined && connect !== "v1") || message === undefined || message.includes("\uFFFD")) return undefined;
   return message;
-}
-
-/** The whole body (at most the declared length, which node:http enforces); a request cut short rejects with ABORTED. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    };
-    const onGone = () => {
-      cleanup();
-      reject(new ConnectError("the client went away before its request arrived", Code.Aborted));
-    };
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onGone);
-      req.off("close", onGone);
-    };
-    req.on("data", onData);
-    req.once("end", onEnd);
-    req.once("error", onGone);
-    req.once("close", onGone);
-  });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { checkContext } from "../../../domain/identifiers.js";
 import { DomainError } from "../../../domain/domain-error.js";
 import type { EvaluationContext } from "../../../domain/evaluate.js";
+import { readDeclaredBody } from "../read-declared-body.js";
 import { OfrepError } from "./ofrep-error.js";
 
 /** What the context attributes mean to flagwire: the user and the customer; any other attribute is ignored. */
@@ -65,7 +66,7 @@ async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<str
   if (declared > readMaxBytes) throw tooLarge(readMaxBytes);
   // With a Content-Length within the limit (node:http stops the body there) nothing can go past it: read by events,
   // without an async iterator and a promise per chunk. Chunked bodies are counted as they arrive.
-  const bytes = length !== undefined && req.headers["transfer-encoding"] === undefined ? await readDeclared(req) : await readCounted(req, readMaxBytes);
+  const bytes = length !== undefined && req.headers["transfer-encoding"] === undefined ? await readDeclaredBody(req) : await readCounted(req, readMaxBytes);
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -82,30 +83,6 @@ async function readCounted(req: IncomingMessage, readMaxBytes: number): Promise<
     chunks.push(chunk);
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-}
-
-/** The whole body of a request whose length node:http enforces; rejects as the stream's iterator would when it is cut short. */
-function readDeclared(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
-    const settle = (error?: Error) => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-      if (error) reject(error);
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    };
-    const onEnd = () => settle();
-    const onError = (error: Error) => settle(error);
-    const onClose = () => settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
-    if (req.readableEnded) return settle();
-    req.on("data", onData);
-    req.once("end", onEnd);
-    req.once("error", onError);
-    req.once("close", onClose);
-  });
 }
 
 function tooLarge(readMaxBytes: number): OfrepError {
