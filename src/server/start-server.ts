@@ -108,6 +108,8 @@ export interface ServerOptions {
    * the very same node:http listener as the baseline of OFREP.
    */
   extraHttpRoutes?: readonly HttpRoute[];
+  /** Internal, for the tests that compare answers: false serves every Connect call through connect-node; default on. */
+  httpFastPath?: boolean;
   /** The admin dashboard at `/` of the HTTP port: on by default (the built `dist/web`), a folder of built files, or false (`--no-dashboard`). */
   dashboard?: boolean | { dir: string };
 }
@@ -287,6 +289,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ],
       ...(options.tls ? { tls: options.tls } : {}),
       readMaxBytes: maxRequestBytes,
+      ...(options.httpFastPath === false ? { fastPaths: false } : {}),
       requestTimeoutMs: limits.requestTimeoutMs,
       maxConnections: limits.maxConnections,
       cutOffGraceMs: limits.cutOffGraceMs,

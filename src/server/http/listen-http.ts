@@ -38,6 +38,8 @@ export interface HttpListenOptions {
    * the handlers see. Requests a handler saw are recognized by the logging interceptor's mark (`isRpcLogged`).
    */
   onRefused?: (refused: RefusedRpc) => void;
+  /** Serve the hottest calls' plainest Connect JSON requests without connect-node (connect-json-fast-path.ts); default on. */
+  fastPaths?: boolean;
   /** Routes tried after the RPCs, in order: where static files, `/ofrep/v1/*` and `/metrics` plug in. */
   routes?: readonly HttpRoute[];
 }

@@ -26,27 +26,40 @@ export const OFREP_METHODS = {
  * event stream opened with a ticket (event-ticket.ts) carries the header the ticket was issued for instead.
  */
 export function ofrepCall(rpc: RpcMethod, req: IncomingMessage, ticketAuthorization?: string): Call {
-  let values: ContextValues | undefined;
-  // Read only when asked: with authentication off, a single evaluation reads neither (getpeername is a system call).
-  return {
-    rpc,
-    protocol: "http",
-    get clientAddress() {
-      return clientAddress(req.socket.remoteAddress);
-    },
-    get values() {
-      return (values ??= createContextValues());
-    },
-    header(name) {
-      const value = req.headers[name.toLowerCase()];
-      const joined = Array.isArray(value) ? value.join(", ") : (value ?? null);
-      if (name.toLowerCase() !== "authorization") return joined;
-      if (ticketAuthorization !== undefined) return ticketAuthorization;
-      const apiKey = req.headers["x-api-key"];
-      if (apiKey === undefined) return joined;
-      const fromKey = `Bearer ${Array.isArray(apiKey) ? apiKey.join(", ") : apiKey}`;
-      // The guard reads a comma as several headers: an X-API-Key beside a different Authorization is ambiguous.
-      return joined === null || joined === fromKey ? fromKey : `${joined}, ${fromKey}`;
-    },
-  };
+  return new OfrepCall(rpc, req, ticketAuthorization);
+}
+
+// A class rather than an object literal with getters: this runs once per request, and a literal would allocate its
+// getters and method as fresh closures every time. Read only when asked: with authentication off, a single
+// evaluation reads neither the address nor the values (getpeername is a system call).
+class OfrepCall implements Call {
+  readonly protocol = "http";
+  private contextValues: ContextValues | undefined;
+
+  constructor(
+    readonly rpc: RpcMethod,
+    private readonly req: IncomingMessage,
+    private readonly ticketAuthorization: string | undefined,
+  ) {}
+
+  get clientAddress(): string {
+    return clientAddress(this.req.socket.remoteAddress);
+  }
+
+  get values(): ContextValues {
+    return (this.contextValues ??= createContextValues());
+  }
+
+  header(name: string): string | null {
+    const { headers } = this.req;
+    const value = headers[name.toLowerCase()];
+    const joined = Array.isArray(value) ? value.join(", ") : (value ?? null);
+    if (name.toLowerCase() !== "authorization") return joined;
+    if (this.ticketAuthorization !== undefined) return this.ticketAuthorization;
+    const apiKey = headers["x-api-key"];
+    if (apiKey === undefined) return joined;
+    const fromKey = `Bearer ${Array.isArray(apiKey) ? apiKey.join(", ") : apiKey}`;
+    // The guard reads a comma as several headers: an X-API-Key beside a different Authorization is ambiguous.
+    return joined === null || joined === fromKey ? fromKey : `${joined}, ${fromKey}`;
+  }
 }

@@ -24,3 +24,15 @@ export function ofrepEvaluation(key: string, evaluation: Evaluation, feature: Fe
     metadata: flagwireMetadata(evaluation, revision),
   };
 }
+
+/**
+ * The JSON text of {@link ofrepEvaluation}'s body, byte for byte what `JSON.stringify` makes of it, written without
+ * building the two objects: the single-flag answer is OFREP's hot path.
+ */
+export function ofrepEvaluationJson(key: string, evaluation: Evaluation, feature: FeatureRecord | undefined, revision: number): string {
+  const { enabled, reason, segment } = evaluation;
+  const openFeature = openFeatureReason(reason, feature === undefined || hasTargeting(feature));
+  const segmentJson = segment === undefined ? "" : `,"segment":${JSON.stringify(segment)}`;
+  // The reasons and the variant are fixed words (no character JSON escapes); the revision is an integer.
+  return `{"key":${JSON.stringify(key)},"value":${enabled},"variant":"${variantOf(enabled)}","reason":"${openFeature}","metadata":{"reason":"${reason}"${segmentJson},"revision":${JSON.stringify(revision)}}}`;
+}

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { checkContext } from "../../../domain/identifiers.js";
 import { DomainError } from "../../../domain/domain-error.js";
 import type { EvaluationContext } from "../../../domain/evaluate.js";
+import { readDeclaredBody } from "../read-declared-body.js";
 import { OfrepError } from "./ofrep-error.js";
 
 /** What the context attributes mean to flagwire: the user and the customer; any other attribute is ignored. */
@@ -19,7 +20,7 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
  */
 export async function readOfrepRequest(req: IncomingMessage, readMaxBytes: number): Promise<EvaluationContext> {
   const contentType = req.headers["content-type"];
-  if (contentType !== undefined && !JSON_TYPE.test(contentType)) {
+  if (contentType !== undefined && contentType !== "application/json" && !JSON_TYPE.test(contentType)) {
     throw new OfrepError(415, "PARSE_ERROR", `content-type ${shown(contentType)} is not JSON: send content-type: application/json with a body {"context": {...}}`);
   }
   const text = await readBody(req, readMaxBytes);
@@ -60,8 +61,20 @@ function idAttribute(context: Record<string, unknown>, name: string, what: strin
 
 /** The body as text, refused past the limit (by Content-Length before reading, else as it arrives). */
 async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
+  const length = req.headers["content-length"];
+  const declared = Number(length ?? 0);
   if (declared > readMaxBytes) throw tooLarge(readMaxBytes);
+  // With a Content-Length within the limit (node:http stops the body there) nothing can go past it: read by events,
+  // without an async iterator and a promise per chunk. Chunked bodies are counted as they arrive.
+  const bytes = length !== undefined && req.headers["transfer-encoding"] === undefined ? await readDeclaredBody(req) : await readCounted(req, readMaxBytes);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new OfrepError(400, "PARSE_ERROR", "the request body is not UTF-8: send JSON in UTF-8");
+  }
+}
+
+async function readCounted(req: IncomingMessage, readMaxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -69,12 +82,7 @@ async function readBody(req: IncomingMessage, readMaxBytes: number): Promise<str
     if (size > readMaxBytes) throw tooLarge(readMaxBytes);
     chunks.push(chunk);
   }
-  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new OfrepError(400, "PARSE_ERROR", "the request body is not UTF-8: send JSON in UTF-8");
-  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 function tooLarge(readMaxBytes: number): OfrepError {
