@@ -27,7 +27,7 @@ import { providerResolveFigure } from "./figures/provider-resolve.js";
 import { listPagesFigure } from "./figures/list-pages.js";
 import { runPostgresFigures } from "./figures/postgres-figures.js";
 import { setOverrideFigure } from "./figures/set-override.js";
-import { watchFanOutFigure } from "./figures/watch-fan-out.js";
+import { FIGURE_17, watchFanOutFigure } from "./figures/watch-fan-out.js";
 
 const args = parseBenchArgs(process.argv.slice(2));
 const started = performance.now();
@@ -85,6 +85,13 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
     await withServer(smallDb, async (server) => {
       ctx.log("figure 5: WatchChanges fan-out");
       out.push(await watchFanOutFigure(ctx, server, SMALL_DATASET));
+    });
+  }
+  if (wants(args, 17)) {
+    freshDataset(smallDb, SMALL_DATASET);
+    await withServer(smallDb, async (server) => {
+      ctx.log("figure 17: WatchChanges fan-out to 50,000 streams");
+      out.push(await watchFanOutFigure(ctx, server, SMALL_DATASET, FIGURE_17));
     });
   }
   if (wants(args, 2) || wants(args, 6) || wants(args, 7)) {

@@ -1,8 +1,9 @@
 /** Messages between figure 5's orchestrator and its subscriber processes (watch-subscriber.ts). */
 
-/** Sent by a subscriber once every stream has been requested. */
+/** Sent by a subscriber once every stream has received its first message (or ended). */
 export interface SubscribersOpened {
   type: "opened";
+  /** Streams that received their first message. */
   streams: number;
 }
 

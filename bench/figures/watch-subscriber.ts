@@ -17,27 +17,57 @@ const send = process.send.bind(process);
 const streams = Number(streamsArg);
 const connections = Number(connectionsArg);
 const path = "/flagwire.v1.FeatureFlagService/WatchChanges";
+/** Streams requested per turn of the event loop. */
+const OPEN_CHUNK = 500;
 const request = grpcFrame(toBinary(WatchChangesRequestSchema, create(WatchChangesRequestSchema, {})));
 
 const deliveries = new Map<bigint, number[]>();
 let ended = 0;
+// "opened" is sent once every stream has its first message (the heartbeat saying it is current) or has ended: the
+// orchestrator then need not poll a server that is still busy opening tens of thousands of streams.
+let requested = false;
+let currentStreams = 0;
+let openedSent = false;
+function current(count = 1): void {
+  currentStreams += count;
+  if (!openedSent && requested && currentStreams + ended >= streams) {
+    openedSent = true;
+    send({ type: "opened", streams: currentStreams } satisfies SubscribersOpened);
+  }
+}
 let firstError: string | undefined;
 const sessions: http2.ClientHttp2Session[] = [];
 for (let c = 0; c < connections; c++) {
   const session = http2.connect(url);
   session.on("error", (err) => (firstError ??= `session: ${err.message}`));
+  session.on("goaway", (code) => (firstError ??= `session: GOAWAY ${code} after ${Math.round(performance.now())} ms of this process`));
   sessions.push(session);
 }
+// Every connection up first (its SETTINGS acknowledged by the server), then the streams in chunks with a turn of the
+// event loop between: a loop that opens tens of thousands of streams at once keeps this process from speaking HTTP/2
+// for longer than the server waits for a new connection's SETTINGS (10 s), and the server drops the connection.
+await Promise.all(sessions.map((session) => new Promise((resolve) => session.once("localSettings", resolve))));
 for (let s = 0; s < streams; s++) {
-  const stream = (sessions[s % connections] as http2.ClientHttp2Session).request({
+  if (s > 0 && s % OPEN_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+  const session = sessions[s % connections] as http2.ClientHttp2Session;
+  if (session.destroyed) {
+    ended++;
+    continue;
+  }
+  const stream = session.request({
     ":method": "POST",
     ":path": path,
     "content-type": "application/grpc",
     te: "trailers",
   });
   const reader = new GrpcFrameReader();
+  let first = true;
   stream.on("data", (chunk: Buffer) => {
     const now = epochMs();
+    if (first) {
+      first = false;
+      current();
+    }
     for (const message of reader.push(chunk)) {
       const change = fromBinary(WatchChangesResponseSchema, message).change;
       if (!change) continue; // heartbeats and snapshots are not deliveries
@@ -50,10 +80,14 @@ for (let s = 0; s < streams; s++) {
     if (trailers["grpc-status"] !== "0") firstError ??= `stream ended: ${trailers["grpc-status"]} ${trailers["grpc-message"]}`;
   });
   stream.on("error", (err) => (firstError ??= `stream: ${err.message}`));
-  stream.on("close", () => ended++);
+  stream.on("close", () => {
+    ended++;
+    current(0);
+  });
   stream.end(request);
 }
-send({ type: "opened", streams } satisfies SubscribersOpened);
+requested = true;
+current(0);
 
 process.on("message", (message: ToSubscriber) => {
   if (message.type === "report") {

@@ -24,9 +24,9 @@ const server = await startServer({
   extraGrpcServices: [createEchoService()],
   // Figure 13's baseline: a route that reads the request and answers fixed bytes, on the same HTTP listener as OFREP.
   extraHttpRoutes: [createNoopRoute()],
-  // Figure 5 opens 10,000 watch streams from one address (loopback): an operator running that fan-out
-  // raises the per-client stream cap (default 1,000) the same way.
-  limits: { maxStreamsPerClient: 100_000 },
+  // Figures 5 and 17 open 10,000 and 50,000 watch streams from one address (loopback): an operator running that
+  // fan-out raises the per-client and total stream caps (defaults 1,000 and 10,000) the same way.
+  limits: { maxStreamsPerClient: 100_000, maxStreams: 100_000 },
 });
 send({ type: "ready", grpcPort: server.grpcPort, httpPort: server.httpPort });
 

@@ -145,14 +145,13 @@ export function createChangeHub(options: ChangeHubOptions = {}): ChangeHub {
       if (ledger.published - ledger.oldest + ledger.transport > maxTotalBytes) enforceTotal();
     },
     subscribe<T>(select: Select<T>, { signal, position, sizeOf, transport }: SubscribeOptions<T>) {
-      const subscription: QueueSubscription<T> = new QueueSubscription<T>(select, position, ledger, sizeOf, transport, () =>
-        subscribers.delete(subscription as QueueSubscription<unknown>),
-      );
+      const subscription = new QueueSubscription<T>(select, position, ledger, sizeOf, transport, subscribers);
       if (closedWith) subscription.end(closedWith);
       else subscribers.add(subscription as QueueSubscription<unknown>);
       if (signal) {
+        // The subscription is its own abort listener: no closure per watcher.
         if (signal.aborted) subscription.end();
-        else signal.addEventListener("abort", () => subscription.end(), { once: true });
+        else signal.addEventListener("abort", subscription, { once: true });
       }
       return subscription;
     },
@@ -184,19 +183,27 @@ interface HubLimits {
   readonly maxBytes: number;
 }
 
-class QueueSubscription<T> implements Subscription<T> {
-  private items: T[] = [];
-  // The revision each queued item stands for, to name the resume point if the queue overflows, its bytes, and
-  // its event's mark in the hub's ledger.
-  private revisions: number[] = [];
-  private sizes: number[] = [];
-  private marks: number[] = [];
+/** Slots of one queued item in {@link QueueSubscription}'s flat queue: the item, its revision, bytes and ledger mark. */
+const STRIDE = 4;
+
+/**
+ * One watcher's queue, and its own async iterator. Written by hand rather than as an async generator: an idle watch
+ * stream holds only this object (no generator, its registers and request queue, per stream), and its queue is one
+ * flat array, emptied (and its storage freed) whenever the reader catches up.
+ */
+class QueueSubscription<T> implements Subscription<T>, AsyncIterator<T> {
+  // Each queued item takes STRIDE slots: the item, the revision it stands for (to name the resume point if the queue
+  // overflows), its bytes, and its event's mark in the hub's ledger. Unset until something is queued.
+  private queue: unknown[] | undefined;
   private head = 0;
   private queuedBytes = 0;
   /** What the transport held when last sampled, as counted in the ledger. */
   private transportBytes = 0;
-  private wake: (() => void) | undefined;
+  /** Resolves the reader's pending `next()`, when it waits for an item. */
+  private wake: ((result: IteratorResult<T> | Promise<never>) => void) | undefined;
   private ended = false;
+  /** The reader has been told the end (done, or the error); later reads are done. */
+  private finished = false;
   private error: DomainError | undefined;
 
   constructor(
@@ -212,8 +219,14 @@ class QueueSubscription<T> implements Subscription<T> {
     private readonly ledger: Ledger,
     private readonly sizeOf: ((item: T) => number) | undefined,
     private readonly transport: WatchTransport | undefined,
-    private readonly onEnd: () => void,
+    /** The hub's subscribers, which this one leaves when it ends. */
+    private readonly subscribers: Set<QueueSubscription<unknown>>,
   ) {}
+
+  /** The signal the subscription was made with aborted: it ends. */
+  handleEvent(): void {
+    this.end();
+  }
 
   offer(event: HubEvent, revision: number, eventSize: number, limits: HubLimits): void {
     if (this.ended) return;
@@ -225,11 +238,12 @@ class QueueSubscription<T> implements Subscription<T> {
       this.end(err instanceof DomainError ? err : new DomainError("UNAVAILABLE", String(err)));
       return;
     }
+    const length = this.queue ? this.queue.length : 0;
     if (item === undefined) {
-      if (this.head === this.items.length) this.position = revision;
+      if (this.head === length) this.position = revision;
       return;
     }
-    const queued = this.items.length - this.head;
+    const queued = (length - this.head) / STRIDE;
     if (queued >= limits.maxQueue) {
       this.cutOff(`watcher fell ${limits.maxQueue} messages behind`);
       return;
@@ -242,18 +256,22 @@ class QueueSubscription<T> implements Subscription<T> {
       this.cutOff(`watcher fell ${behind + size} bytes behind (the limit is ${limits.maxBytes})`);
       return;
     }
-    this.items.push(item);
-    this.revisions.push(revision);
-    this.sizes.push(size);
-    this.marks.push(this.ledger.published);
-    this.queuedBytes += size;
     this.sampleTransport(transportBytes);
-    this.wakeUp();
+    const wake = this.wake;
+    if (wake && length === this.head) {
+      // The reader waits and nothing is queued: it takes the item at once.
+      this.wake = undefined;
+      this.position = revision;
+      wake({ done: false, value: item });
+      return;
+    }
+    (this.queue ??= []).push(item, revision, size, this.ledger.published);
+    this.queuedBytes += size;
   }
 
   /** The ledger mark of the oldest event still queued here; Infinity when nothing is. */
   get oldestMark(): number {
-    return this.head < this.items.length ? (this.marks[this.head] as number) : Infinity;
+    return this.queue && this.head < this.queue.length ? (this.queue[this.head + 3] as number) : Infinity;
   }
 
   /** How far behind this subscriber is, in bytes: events published since its oldest queued one, plus its transport's. */
@@ -264,10 +282,7 @@ class QueueSubscription<T> implements Subscription<T> {
 
   /** Drops what is queued and ends with RESOURCE_EXHAUSTED: the reader resumes from the last event it took. */
   cutOff(reason: string): void {
-    this.items = [];
-    this.revisions = [];
-    this.sizes = [];
-    this.marks = [];
+    this.queue = undefined;
     this.head = 0;
     this.queuedBytes = 0;
     this.end(new DomainError("RESOURCE_EXHAUSTED", `${reason} and was disconnected: reconnect with since_revision=${this.position}`));
@@ -279,8 +294,13 @@ class QueueSubscription<T> implements Subscription<T> {
     this.ended = true;
     this.error = error;
     this.sampleTransport(0);
-    this.onEnd();
-    this.wakeUp();
+    this.subscribers.delete(this as QueueSubscription<unknown>);
+    const wake = this.wake;
+    if (wake) {
+      // Waiting means nothing is queued: the reader learns the end now.
+      this.wake = undefined;
+      wake(this.finish());
+    }
   }
 
   /** Updates what the ledger counts for this subscription's transport. */
@@ -289,37 +309,49 @@ class QueueSubscription<T> implements Subscription<T> {
     this.transportBytes = bytes;
   }
 
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+  /** Takes the oldest queued item (there is one). */
+  private take(): T {
+    const queue = this.queue as unknown[];
+    const at = this.head;
+    const item = queue[at] as T;
+    this.position = queue[at + 1] as number;
+    this.queuedBytes -= queue[at + 2] as number;
+    this.head = at + STRIDE;
+    if (this.head === queue.length) {
+      // Caught up: free the storage rather than keep a burst's worth of slots per idle stream.
+      this.queue = undefined;
+      this.head = 0;
+    } else if (this.head > 1024 * STRIDE && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    try {
-      for (;;) {
-        while (this.head < this.items.length) {
-          const item = this.items[this.head] as T;
-          this.position = this.revisions[this.head] as number;
-          this.queuedBytes -= this.sizes[this.head] as number;
-          this.head++;
-          if (this.head > 1024 && this.head * 2 > this.items.length) {
-            this.items = this.items.slice(this.head);
-            this.revisions = this.revisions.slice(this.head);
-            this.sizes = this.sizes.slice(this.head);
-            this.marks = this.marks.slice(this.head);
-            this.head = 0;
-          }
-          yield item;
-        }
-        if (this.ended) {
-          if (this.error) throw this.error;
-          return;
-        }
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
-    } finally {
-      this.end();
-    }
+  /** What a read gets once the queue is drained and the subscription has ended: the error once, then done. */
+  private finish(): IteratorResult<T> | Promise<never> {
+    const error = this.finished ? undefined : this.error;
+    this.finished = true;
+    return error ? Promise.reject(error) : { done: true, value: undefined };
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue && this.head < this.queue.length) return Promise.resolve({ done: false, value: this.take() });
+    if (this.ended) return Promise.resolve(this.finish());
+    return new Promise<IteratorResult<T>>((resolve) => (this.wake = resolve));
+  }
+
+  /** The reader stops early: the subscription ends, and a read still pending is done. */
+  return(): Promise<IteratorResult<T>> {
+    this.queue = undefined;
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.finished = true;
+    this.end();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
   }
 }

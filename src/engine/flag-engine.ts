@@ -58,14 +58,14 @@ export interface FlagEngine extends FlagQueries {
   /** Pages through the change log newest first, filtered by feature (through renames), actor and kind. */
   searchChanges(query: HistoryQuery, page: PageRequest): Promise<Page<Change>>;
   /** A watcher's events: replay or snapshot, a heartbeat saying it is current, then live changes. */
-  watch(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent>;
+  watch(options: WatchOptions, signal: AbortSignal): AsyncIterableIterator<WatchEvent>;
   /** The values of `features` for one context, then those each change alters. */
   watchEvaluation(
     features: readonly string[],
     context: EvaluationContext,
     signal: AbortSignal,
     transport?: WatchTransport | undefined,
-  ): AsyncGenerator<EvaluationUpdate | Heartbeat>;
+  ): AsyncIterableIterator<EvaluationUpdate | Heartbeat>;
   /** Number of open watch streams. */
   readonly watcherCount: number;
   /** Bytes all watch streams hold unread: queued for them, plus what their transports buffer. */

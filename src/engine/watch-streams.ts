@@ -10,6 +10,7 @@ import type { ChangeHub, Heartbeat, HubEvent, Subscription, WatchTransport } fro
 import { checkRevisionKnown } from "./change-log.js";
 import { EvaluationWatch, MAX_WATCHED_FEATURES, type EvaluationUpdate } from "./evaluation-watch.js";
 import { READ_BATCH } from "./group-commit.js";
+import { handOver } from "./hand-over.js";
 
 /** What a watcher asks for. */
 export interface WatchOptions {
@@ -41,26 +42,26 @@ export function createWatchStreams(options: WatchStreamsOptions) {
   const { store, state, hub, clock, publishedRevision } = options;
   let ended: DomainError | undefined;
 
-  return {
-    /**
-     * Streams a watcher's events: a snapshot when asked for (or when `sinceRevision` was pruned from the
-     * log), else the changes after `sinceRevision` from the log; then a heartbeat saying the stream is
-     * current; then live changes and periodic heartbeats. Ends when `signal` aborts; fails with
-     * RESOURCE_EXHAUSTED when the reader falls too far behind, and with UNAVAILABLE when watches end.
-     */
-    async *watch(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent> {
-      const filter = options.features?.length ? new FeatureChangeFilter(checkWatchedFeatures(options.features)) : undefined;
-      let last = options.sinceRevision ?? state.revision;
-      await checkRevisionKnown(last, state.revision, store);
-      // Runs at publish time, in revision order, for replayed and live changes alike.
-      const select = (event: HubEvent): HubEvent | undefined => {
-        if (event.type === "heartbeat") return event.revision >= last ? event : undefined;
-        if (event.change.revision <= last) return undefined; // already replayed from the log
-        last = event.change.revision;
-        return filter && !filter.accepts(event.change) ? undefined : event;
-      };
-      const subscribe = () => hub.subscribe(select, { signal, position: last, transport: options.transport });
-      let subscription: Subscription<HubEvent> | undefined;
+  /**
+   * A watch up to the heartbeat that says it is current (replay or snapshot); returns the live subscription that
+   * the stream reads on from ({@link handOver}), or undefined when the stream ended meanwhile.
+   */
+  async function* watchPreamble(options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent, Subscription<HubEvent> | undefined> {
+    const filter = options.features?.length ? new FeatureChangeFilter(checkWatchedFeatures(options.features)) : undefined;
+    let last = options.sinceRevision ?? state.revision;
+    await checkRevisionKnown(last, state.revision, store);
+    // Runs at publish time, in revision order, for replayed and live changes alike.
+    const select = (event: HubEvent): HubEvent | undefined => {
+      if (event.type === "heartbeat") return event.revision >= last ? event : undefined;
+      if (event.change.revision <= last) return undefined; // already replayed from the log
+      last = event.change.revision;
+      return filter && !filter.accepts(event.change) ? undefined : event;
+    };
+    const transport = options.transport;
+    const subscribe = () => hub.subscribe(select, { signal, position: last, transport });
+    let subscription: Subscription<HubEvent> | undefined;
+    let handed = false;
+    try {
       let current = last;
       // The log no longer reaches back there: the whole state instead, never a gap.
       let snapshot = options.includeSnapshot === true || last + 1 < (await store.firstRetainedRevision());
@@ -91,7 +92,7 @@ export function createWatchStreams(options: WatchStreamsOptions) {
         for (const event of events) {
           // At shutdown the stream must end with UNAVAILABLE, not look complete.
           if (ended) throw ended;
-          if (signal.aborted) return;
+          if (signal.aborted) return undefined;
           yield event;
         }
         if (complete) break;
@@ -102,37 +103,69 @@ export function createWatchStreams(options: WatchStreamsOptions) {
         subscription = subscribe();
         for (const chunk of chunks) {
           if (ended) throw ended;
-          if (signal.aborted) return;
+          if (signal.aborted) return undefined;
           yield { type: "snapshot", chunk };
         }
       }
       // "Current at": what the replay or snapshot covered. Not `last`: live changes queued meanwhile move it
       // on at publish time, and they have not been sent yet.
       yield { type: "heartbeat", revision: current, at: clock() };
-      yield* subscription as Subscription<HubEvent>;
+      handed = true;
+      return subscription;
+    } finally {
+      // Returned early or failed: the subscription is no one's to read.
+      if (!handed) subscription?.end();
+    }
+  }
+
+  /** The first values of a watch of evaluations; returns the live subscription to read on from. */
+  async function* evaluationPreamble(
+    features: readonly string[],
+    context: EvaluationContext,
+    signal: AbortSignal,
+    transport: WatchTransport | undefined,
+  ): AsyncGenerator<EvaluationUpdate | Heartbeat, Subscription<EvaluationUpdate | Heartbeat>> {
+    const watch = new EvaluationWatch(state, features, context);
+    const first = watch.initial();
+    const select = (event: HubEvent) => (event.type === "heartbeat" ? event : watch.onChange(event.change));
+    const subscription = hub.subscribe<EvaluationUpdate | Heartbeat>(select, {
+      signal,
+      position: first.revision,
+      sizeOf: evaluationBytes,
+      transport,
+    });
+    let handed = false;
+    try {
+      yield first;
+      handed = true;
+      return subscription;
+    } finally {
+      if (!handed) subscription.end();
+    }
+  }
+
+  return {
+    /**
+     * Streams a watcher's events: a snapshot when asked for (or when `sinceRevision` was pruned from the
+     * log), else the changes after `sinceRevision` from the log; then a heartbeat saying the stream is
+     * current; then live changes and periodic heartbeats. Ends when `signal` aborts; fails with
+     * RESOURCE_EXHAUSTED when the reader falls too far behind, and with UNAVAILABLE when watches end.
+     */
+    watch(options: WatchOptions, signal: AbortSignal): AsyncIterableIterator<WatchEvent> {
+      return handOver(watchPreamble(options, signal));
     },
 
     /**
      * Streams the values of `features` for one context: all of them first, then those that each change
      * alters, exact at its revision; heartbeats in between. Ends as {@link watch} does.
      */
-    async *watchEvaluation(
+    watchEvaluation(
       features: readonly string[],
       context: EvaluationContext,
       signal: AbortSignal,
       transport?: WatchTransport | undefined,
-    ): AsyncGenerator<EvaluationUpdate | Heartbeat> {
-      const watch = new EvaluationWatch(state, features, context);
-      const first = watch.initial();
-      const select = (event: HubEvent) => (event.type === "heartbeat" ? event : watch.onChange(event.change));
-      const subscription = hub.subscribe<EvaluationUpdate | Heartbeat>(select, {
-        signal,
-        position: first.revision,
-        sizeOf: evaluationBytes,
-        transport,
-      });
-      yield first;
-      yield* subscription;
+    ): AsyncIterableIterator<EvaluationUpdate | Heartbeat> {
+      return handOver(evaluationPreamble(features, context, signal, transport));
     },
 
     /** Ends every watch stream with UNAVAILABLE and refuses new ones. */

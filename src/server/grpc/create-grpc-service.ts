@@ -207,7 +207,7 @@ function methodHandler(
           call.emit("error", refuse(err, started));
           return;
         }
-        void serveStream(call, new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal), fn, input, codec);
+        serveStream(call, new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal), fn, input, codec);
       };
     case "client_streaming":
       return (call: ServerReadableStream<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
@@ -223,22 +223,30 @@ function methodHandler(
     case "bidi_streaming":
       return (call: ServerDuplexStream<Buffer, Uint8Array>) => {
         const context = new GrpcHandlerContext(service, method, call, call.metadata, shutdownSignal);
-        void serveStream(call, context, fn, decodeAll(codec, call), codec);
+        serveStream(call, context, fn, decodeAll(codec, call), codec);
       };
   }
 }
 
+type StreamingCall = ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>;
+
 /** Runs a handler that answers with a stream (server-streaming or bidi) and ends the call with its status. */
-async function serveStream(
-  call: ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>,
-  context: GrpcHandlerContext,
-  fn: AnyImpl,
-  input: unknown,
-  codec: MethodCodec,
-): Promise<void> {
+function serveStream(call: StreamingCall, context: GrpcHandlerContext, fn: AnyImpl, input: unknown, codec: MethodCodec): void {
+  let iterator: AsyncIterator<unknown>;
   try {
-    await writeAll(call, context, codec, fn(input, context) as AsyncIterable<unknown>);
-    call.end(trailerOf(context));
+    iterator = (fn(input, context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  } catch (err) {
+    endStream(call, context, err);
+    return;
+  }
+  new StreamWriter(call, context, codec, iterator).pull();
+}
+
+/** Ends a streaming call: its trailers when `error` is undefined, else its status (unless the client went away). */
+function endStream(call: StreamingCall, context: GrpcHandlerContext, error: unknown): void {
+  try {
+    if (error === undefined) call.end(trailerOf(context));
+    else if (!call.cancelled) call.emit("error", toGrpcStatus(error));
   } catch (err) {
     if (!call.cancelled) call.emit("error", toGrpcStatus(err));
   } finally {
@@ -246,27 +254,75 @@ async function serveStream(
   }
 }
 
+/**
+ * Writes every message of a handler's stream, waiting for the socket to drain rather than buffering without bound,
+ * then ends the call. A loop of callbacks rather than an async function: an idle stream then holds this one object
+ * and its pending read, not two suspended async frames.
+ */
+class StreamWriter {
+  private first = true;
+  private readonly onNext = (result: IteratorResult<unknown>) => this.write(result);
+  private readonly onError = (err: unknown) => endStream(this.call, this.context, err);
+  private readonly onDrained = () => this.pull();
+
+  constructor(
+    private readonly call: StreamingCall,
+    private readonly context: GrpcHandlerContext,
+    private readonly codec: MethodCodec,
+    private readonly iterator: AsyncIterator<unknown>,
+  ) {}
+
+  pull(): void {
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = this.iterator.next();
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    next.then(this.onNext, this.onError);
+  }
+
+  private write(result: IteratorResult<unknown>): void {
+    const { call, context } = this;
+    if (result.done) {
+      endStream(call, context, undefined);
+      return;
+    }
+    if (call.cancelled) {
+      // The client went away: stop the handler's stream, then end as when it finishes.
+      this.close().then(() => endStream(call, context, undefined), this.onError);
+      return;
+    }
+    let written: boolean;
+    try {
+      if (this.first) {
+        sendHeaderIfSet(call, context);
+        this.first = false;
+      }
+      written = call.write(this.codec.encode(result.value));
+    } catch (err) {
+      // The handler's stream is stopped first; what it says then does not replace the error.
+      const fail = () => this.onError(err);
+      this.close().then(fail, fail);
+      return;
+    }
+    if (written) this.pull();
+    else drainedOrCancelled(call).then(this.onDrained, this.onError);
+  }
+
+  private close(): Promise<unknown> {
+    try {
+      return Promise.resolve(this.iterator.return?.());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+}
+
 async function* decodeAll(codec: MethodCodec, call: Readable): AsyncIterable<unknown> {
   // Readable's default iterator destroys the stream at the client's half-close; the status must still go out.
   for await (const bytes of call.iterator({ destroyOnReturn: false })) yield codec.decode(bytes as Buffer);
-}
-
-/** Writes every message of `output`, waiting for the socket to drain rather than buffering without bound. */
-async function writeAll(
-  call: ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>,
-  context: GrpcHandlerContext,
-  codec: MethodCodec,
-  output: AsyncIterable<unknown>,
-): Promise<void> {
-  let first = true;
-  for await (const value of output) {
-    if (call.cancelled) return;
-    if (first) {
-      sendHeaderIfSet(call, context);
-      first = false;
-    }
-    if (!call.write(codec.encode(value))) await drainedOrCancelled(call);
-  }
 }
 
 /** Waits for the socket to take more, or for the client to go away; leaves no listener behind. */

@@ -1,7 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import type { ContextKey, ContextValues, HandlerContext } from "@connectrpc/connect";
 import { followShutdown, unfollowShutdown } from "../follow-shutdown.js";
 import { CLIENT_ADDRESS, clientAddress } from "../call-context.js";
 
@@ -79,7 +79,7 @@ export class GrpcHandlerContext implements HandlerContext {
 
   get values(): ContextValues {
     if (!this.contextValues) {
-      this.contextValues = createContextValues();
+      this.contextValues = new CallValues();
       const peer = this.call.getPeer(); // "address:port"
       this.contextValues.set(CLIENT_ADDRESS, clientAddress(peer.includes(":") ? peer.slice(0, peer.lastIndexOf(":")) : peer));
     }
@@ -94,5 +94,25 @@ export class GrpcHandlerContext implements HandlerContext {
   /** The response trailers, or undefined when no one touched them: then there is no metadata to send. */
   get responseTrailerIfSet(): Headers | undefined {
     return this.outTrailer;
+  }
+}
+
+/**
+ * connect's `createContextValues()`, with its methods on a prototype: it makes three closures per call, which a
+ * watch stream holds for its whole life. Values live as properties keyed by each key's symbol, as there.
+ */
+class CallValues implements ContextValues {
+  get<T>(key: ContextKey<T>): T {
+    return key.id in this ? ((this as unknown as Record<symbol, T>)[key.id] as T) : key.defaultValue;
+  }
+
+  set<T>(key: ContextKey<T>, value: T): this {
+    (this as unknown as Record<symbol, T>)[key.id] = value;
+    return this;
+  }
+
+  delete(key: ContextKey<unknown>): this {
+    delete (this as unknown as Record<symbol, unknown>)[key.id];
+    return this;
   }
 }

@@ -121,6 +121,8 @@ class StreamGuard {
     if (this.refused) return;
     const error = event === "data" ? this.frames.read(chunk as Buffer) : this.frames.end();
     if (error) this.refuse(error);
+    // The request is whole and good: nothing more to check, and a stream that stays open (a watch) need not keep this.
+    else if (event === "end") (this.stream as GuardedStream)[STREAM_GUARD] = undefined;
     else if (this.frames.compressed && !this.compressed) {
       this.compressed = true;
       rewriteDecompressionStatus(this.stream, this.encoding, this.options.maxReceiveMessageLength, this.report);
