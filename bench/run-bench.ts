@@ -18,8 +18,7 @@ import { ensureTools, pinSelf, planCores } from "./lib/tools.js";
 import { coldStartFigure, firstEvaluateMs } from "./figures/cold-start.js";
 import { evaluateAllFigure } from "./figures/evaluate-all.js";
 import { flagdFigure } from "./figures/flagd.js";
-import { echoTarget, evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
-import { loadTargets, LOAD_SHAPES, type LoadFigures, type LoadShape } from "./lib/h2load-compare.js";
+import { evaluateTarget, figure1, figure2, measureEvaluateVsEcho, type EvaluateVsEcho } from "./figures/evaluate-vs-echo.js";
 import { httpPortFigure } from "./figures/http-port.js";
 import { inProcessFigure } from "./figures/in-process.js";
 import { ofrepFigure } from "./figures/ofrep.js";
@@ -67,8 +66,7 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
       }
       if (wants(args, 4)) {
         ctx.log("figure 4: SetOverride, 50 writers");
-        const echoRps = small?.[0]?.echo.rps ?? (await echoAlone(server));
-        out.push(await setOverrideFigure(ctx, server, SMALL_DATASET, echoRps));
+        out.push(await setOverrideFigure(ctx, server, SMALL_DATASET));
       }
     });
   }
@@ -143,12 +141,6 @@ async function runFigures(args: BenchArgs, work: string, out: FigureResult[]): P
     out.push(await providerResolveFigure(ctx));
   }
   out.sort((a, b) => a.figure - b.figure);
-}
-
-/** Figure 1's echo at its first load shape, for figure 4 when figure 1 does not run. */
-async function echoAlone(server: BenchServer): Promise<number> {
-  const [echo] = await loadTargets(ctx, server, LOAD_SHAPES[0] as LoadShape, [echoTarget(evaluateTarget(SMALL_DATASET))]);
-  return (echo as LoadFigures).rps;
 }
 
 async function withServer(dbPath: string, fn: (server: BenchServer) => Promise<void>): Promise<void> {

@@ -15,7 +15,7 @@ process.once("message", (request: LoadRequest) => {
     const result = await runUnaryLoad({
       url: request.url,
       path: request.path,
-      body: (k) => body(k * request.stride + request.offset),
+      body: (k) => body(request.start + k * request.stride + request.offset),
       concurrency: request.concurrency,
       callersPerConnection: request.callersPerConnection,
       warmUpMs: request.warmUpMs,
