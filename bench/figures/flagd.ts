@@ -45,7 +45,7 @@ export async function flagdFigure(ctx: RunContext, server: BenchServer, shape: D
     ],
     commands: [...resolved.commands, ...evaluated.commands],
     notes: [
-      `Small data set; the same feature, user and customer in both requests, in paired rounds (see Method). p99 ${fmt.us(resolved.p99Us)} (Evaluate ${fmt.us(evaluated.p99Us)}); ${cpuNote(resolved, evaluated, ["ResolveBoolean", "Evaluate"])}. ResolveBoolean reads a Struct context and writes a Struct of metadata with protobuf-es; Evaluate has hand codecs.`,
+      `Small data set; the same feature, user and customer in both requests, in paired rounds (see Method). p99 ${fmt.us(resolved.p99Us)} (Evaluate ${fmt.us(evaluated.p99Us)}); ${cpuNote(resolved, evaluated, ["ResolveBoolean", "Evaluate"])}. Both have hand codecs on the gRPC port (src/server/grpc/flagd-codec.ts, evaluate-codec.ts); ResolveBoolean's request (a Struct context) and response (value, reason, variant, a Struct of metadata) are larger on the wire.`,
     ],
   };
 }

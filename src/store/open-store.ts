@@ -56,8 +56,9 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const flags = openSqliteStore({ path: location.path, pollIntervalMs: options.pollIntervalMs });
   let tokens: TokenStore | undefined;
   try {
-    tokens = openSqliteTokenStore({ path: location.path });
-    return paired(flags, tokens, openSqliteUsageStore({ path: location.path }));
+    // The flag store has just inspected the file (opening it read-write does): one quick_check, not three.
+    tokens = openSqliteTokenStore({ path: location.path, inspected: true });
+    return paired(flags, tokens, openSqliteUsageStore({ path: location.path, inspected: true }));
   } catch (err) {
     await tokens?.close();
     await flags.close();

@@ -14,13 +14,15 @@ const BUSY_TIMEOUT_MS = 5000;
  *
  * An existing file is first inspected through a read-only connection: one that is corrupt, not a flagwire
  * database, from a newer flagwire, locked, or not writable is refused with a message that names the file and
- * what to do, and is never written to (not even switched to WAL mode).
+ * what to do, and is never written to (not even switched to WAL mode). `inspected: true` skips that inspection
+ * (its `quick_check` reads the whole file: seconds for a large database) for a second connection to a file this
+ * process has just opened and inspected.
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string, options: { inspected?: boolean } = {}): Database.Database {
   checkDatabasePath(path);
   checkWritable(path);
-  if (existsSync(path)) inspect(path);
-  else createPrivateFile(path);
+  if (!existsSync(path)) createPrivateFile(path);
+  else if (options.inspected !== true) inspect(path);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });

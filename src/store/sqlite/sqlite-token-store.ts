@@ -10,8 +10,8 @@ import { settle } from "./settle.js";
  * connection of its own, so that `changedTokens` also notices writes of the flag store in the same process:
  * cheap to reload, since tokens are few.
  */
-export function openSqliteTokenStore(options: { path: string }): TokenStore {
-  const db = openDatabase(options.path);
+export function openSqliteTokenStore(options: { path: string; inspected?: boolean }): TokenStore {
+  const db = openDatabase(options.path, { inspected: options.inspected });
   const sql = {
     list: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, name`),
     insert: db.prepare(

@@ -10,8 +10,8 @@ type UsageRow = { name: string; last_evaluated_at: number; day: number | null; e
  * transaction of UPSERTs that add to what other processes wrote; it bumps the file's `data_version`, so the
  * other processes on the file look for new changes (and find none): one reason flushes are infrequent.
  */
-export function openSqliteUsageStore(options: { path: string }): UsageStore {
-  const db = openDatabase(options.path);
+export function openSqliteUsageStore(options: { path: string; inspected?: boolean }): UsageStore {
+  const db = openDatabase(options.path, { inspected: options.inspected });
   const sql = {
     last: db.prepare(
       `INSERT INTO feature_usage (feature_id, last_evaluated_at) SELECT id, @at FROM features WHERE name = @name
