@@ -1,4 +1,4 @@
-import { create, ScalarType, toBinary, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,25 +12,11 @@ import {
 } from "../../../gen/flagwire/v1/flags_pb.js";
 import type { Evaluation } from "../../../src/domain/evaluate.js";
 import { decodeEvaluateRequest, encodeEvaluateAllResponse, encodeEvaluateResponse } from "../../../src/server/grpc/evaluate-codec.js";
+import { fieldPin } from "../../support/field-pin.js";
 
 // The hand codecs of the gRPC port (src/server/grpc/evaluate-codec.ts) know these messages field by field. A field
 // added to the contract would be silently dropped by them (or, in a request, read as missing): these pins fail
 // first, and point at the codec to update along with the list.
-
-/** A field as the pins name it: `number name type`, with `repeated` for lists. */
-function fieldOf(field: DescField): string {
-  const type =
-    field.fieldKind === "scalar"
-      ? ScalarType[field.scalar].toLowerCase()
-      : field.fieldKind === "enum"
-        ? field.enum.typeName
-        : field.fieldKind === "message"
-          ? field.message.typeName
-          : field.fieldKind === "list"
-            ? `repeated ${field.listKind === "scalar" ? ScalarType[field.scalar].toLowerCase() : field.listKind === "enum" ? field.enum.typeName : field.message.typeName}`
-            : "map";
-  return `${field.number} ${field.name} ${type}`;
-}
 
 const PINNED: [DescMessage, string[]][] = [
   [EvaluateRequestSchema, ["1 feature string", "2 customer_id string", "3 user_id string"]],
@@ -46,7 +32,7 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
 describe("the messages the hand codecs write and read", () => {
   it.each(PINNED.map(([schema, fields]) => [schema.typeName, schema, fields] as const))("%s has exactly the pinned fields", (_, schema, fields) => {
-    expect(schema.fields.map(fieldOf)).toEqual(fields);
+    expect(schema.fields.map(fieldPin)).toEqual(fields);
     // Oneofs and proto2-style presence would change what a zero value writes.
     expect(schema.oneofs).toEqual([]);
     expect(schema.fields.filter((field) => field.presence !== FeatureSet_FieldPresence.IMPLICIT && field.fieldKind !== "list").map((f) => f.name)).toEqual([]);

@@ -1,31 +1,16 @@
-import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
-import { FeatureSet_FieldPresence, ListValueSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { DescMessage } from "@bufbuild/protobuf";
+import { ListValueSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import * as v1 from "../../../gen/flagd/evaluation/v1/evaluation_pb.js";
 import * as v2 from "../../../gen/flagd/evaluation/v2/evaluation_pb.js";
 import { flagwireMetadata } from "../../../src/domain/open-feature.js";
 import { EVERY_OUTCOME } from "../../support/evaluation-outcomes.js";
+import { fieldPin } from "../../support/field-pin.js";
 
 // The gRPC port's ResolveBoolean codec (src/server/grpc/flagd-codec.ts) reads requests field by field, down to
 // google.protobuf.Value's kinds, and writes responses from protobuf-es's bytes with the revision in the last 8. A
 // field added to these messages would be read as unknown (left to protobuf-es) or break that layout: these pins
 // fail first, and point at the codec to update along with the list.
-
-/** A field as the pins name it: `number name type`, with `repeated` for lists, and `optional` for explicit presence. */
-function fieldOf(field: DescField): string {
-  const type =
-    field.fieldKind === "scalar"
-      ? ScalarType[field.scalar].toLowerCase()
-      : field.fieldKind === "enum"
-        ? field.enum.typeName
-        : field.fieldKind === "message"
-          ? field.message.typeName
-          : field.fieldKind === "list"
-            ? `repeated ${field.listKind === "message" ? field.message.typeName : "scalar"}`
-            : `map<${ScalarType[field.mapKey].toLowerCase()}, ${field.mapKind === "message" ? field.message.typeName : "scalar"}>`;
-  const optional = field.fieldKind === "scalar" && field.presence === FeatureSet_FieldPresence.EXPLICIT && !field.oneof ? "optional " : "";
-  return `${field.number} ${field.name} ${optional}${type}${field.oneof ? ` (oneof ${field.oneof.name})` : ""}`;
-}
 
 const REQUEST = ["1 flag_key string", "2 context google.protobuf.Struct"];
 
@@ -51,7 +36,7 @@ const PINNED: [DescMessage, string[]][] = [
 
 describe("the messages the flagd codec reads and writes", () => {
   it.each(PINNED.map(([schema, fields]) => [schema.typeName, schema, fields] as const))("%s has exactly the pinned fields", (_, schema, fields) => {
-    expect(schema.fields.map(fieldOf)).toEqual(fields);
+    expect(schema.fields.map(fieldPin)).toEqual(fields);
   });
 
   it("writes the metadata's revision last, as a number: the response's last 8 bytes", () => {
