@@ -10,6 +10,7 @@ import { startRestartableTestServer } from "../../support/restartable-test-serve
 import { startTestServer, type TestServer } from "../../support/test-server.js";
 import { sleep, waitUntil } from "../../support/wait-until.js";
 import { PROTOCOLS } from "../../support/protocols.js";
+import { listAllChanges } from "../../support/replica-set.js";
 
 /**
  * Change streams are exact: whatever moment a subscriber connects at, whatever revision it starts from,
@@ -177,18 +178,6 @@ function planSubscribers(random: Random): SubscriberPlan[] {
   });
 }
 
-/** Everything after `since` in the log, through a connect-es client. */
-async function listChanges(client: FlagClient, since = 0): Promise<Change[]> {
-  const changes: Change[] = [];
-  let pageToken = "";
-  do {
-    const page = await client.listChanges({ sinceRevision: BigInt(since), pageSize: 1000, pageToken });
-    changes.push(...page.changes);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return changes;
-}
-
 /** The whole log through the grpc-js client, as proto-loader decodes it. */
 async function listChangesGrpcJs(client: grpc.Client): Promise<GrpcJsChange[]> {
   const changes: GrpcJsChange[] = [];
@@ -283,7 +272,7 @@ describe("WatchChanges exactness under concurrent writes", () => {
     const writing = runRandomMutations({ clients: writers, random, count: WRITES, concurrency: WRITE_CONCURRENCY, onAnswer });
     const sawUnexpected = await Promise.race([writing.then(() => undefined), Promise.all(subscribers).then(() => "subscribers ended early")]);
     expect(sawUnexpected).toBeUndefined();
-    const reference = await listChanges(writers[1] as FlagClient);
+    const reference = await listAllChanges(writers[1] as FlagClient);
     finalRevision = reference.length;
     const results = await Promise.all(subscribers);
 
@@ -396,7 +385,7 @@ describe("watchChanges() across a server restart", () => {
     abort.abort();
     await following;
 
-    expect(received.map((c) => toJson(ChangeSchema, c))).toEqual((await listChanges(writer, since)).map((c) => toJson(ChangeSchema, c)));
+    expect(received.map((c) => toJson(ChangeSchema, c))).toEqual((await listAllChanges(writer, since)).map((c) => toJson(ChangeSchema, c)));
     expect(received).toHaveLength(last - since);
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
     expect(reconnects[0]?.resumeFrom).toBe(beforeRestart);
