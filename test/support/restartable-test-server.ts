@@ -8,7 +8,6 @@ import { startTestServer, type TestServer } from "./test-server.js";
  */
 export async function startRestartableTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
   const grpcPort = await freePort();
-  let httpPort = await freePort();
-  while (httpPort === grpcPort) httpPort = await freePort();
+  const httpPort = await freePort(); // never the same as grpcPort: freePort does not repeat itself
   return startTestServer({ grpcListen: `127.0.0.1:${grpcPort}`, httpListen: `127.0.0.1:${httpPort}`, ...overrides });
 }
