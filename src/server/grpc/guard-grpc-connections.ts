@@ -52,9 +52,15 @@ export function guardGrpcConnections(servers: Http2Server[], options: GrpcConnec
   sweep.unref();
   for (const server of servers) {
     server.on("session", (session) => {
-      const silent = setTimeout(() => session.destroy(), handshakeMs);
+      let spoken = false;
+      // setImmediate: on a loop that was busy past the deadline, the poll phase first reads what has arrived
+      // meanwhile, so a client whose SETTINGS are already in the socket is not cut off.
+      const silent = setTimeout(() => setImmediate(() => spoken || session.destroy()), handshakeMs);
       silent.unref();
-      session.once("remoteSettings", () => clearTimeout(silent));
+      session.once("remoteSettings", () => {
+        spoken = true;
+        clearTimeout(silent);
+      });
       session.once("close", () => clearTimeout(silent));
     });
     server.on("stream", (stream, headers) => {

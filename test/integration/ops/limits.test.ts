@@ -223,6 +223,18 @@ describe("caps on the whole server", () => {
     }
   });
 
+  it("gRPC port: a client whose SETTINGS arrived while the server was too busy to read them keeps its connection", { timeout: 20_000 }, async () => {
+    ts = await startTestServer({ limits: { requestTimeoutMs: 300 } }); // so the handshake limit is 300 ms too
+    const socket = await openSocket(ts.server.grpcPort);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // accepted: the server's clock for SETTINGS runs
+    // The preface and an empty SETTINGS frame, then a loop that is busy past the limit (the server runs on it too).
+    socket.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+    const busyUntil = Date.now() + 600;
+    while (Date.now() < busyUntil) continue;
+    expect(await closedWithin(socket, 1500)).toBe(false);
+    socket.destroy();
+  });
+
   it("gRPC port: a unary call whose request never ends gets DEADLINE_EXCEEDED, and the connection serves on", { timeout: 20_000 }, async () => {
     ts = await startTestServer({ limits: { requestTimeoutMs: 1000 } }); // maxConnectionAgeMs stays an hour
     const before = await dumpState(ts.client("grpc"));
