@@ -1,24 +1,24 @@
-import { once } from "node:events";
 import type { Readable } from "node:stream";
-import {
+import type {
   Metadata,
-  status as GrpcStatus,
-  type MethodDefinition,
-  type ServerDuplexStream,
-  type ServerReadableStream,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type ServiceDefinition,
-  type StatusObject,
-  type UntypedHandleCall,
-  type UntypedServiceImplementation,
-  type sendUnaryData,
+  MethodDefinition,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  StatusObject,
+  UntypedHandleCall,
+  UntypedServiceImplementation,
+  sendUnaryData,
 } from "@grpc/grpc-js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { rpcName } from "../call-context.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
+import { sendHeaderIfSet, toGrpcStatus, trailerOf } from "./grpc-status.js";
 import { protobufCodec, type MethodCodec } from "./method-codec.js";
+import { serveStream } from "./serve-stream.js";
 
 /** Any connect-style method implementation; the adapter checks the method kind at run time. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- implementations are typed by their ServiceImpl at the call site
@@ -110,35 +110,6 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Turns anything thrown by a handler into a grpc-js status. */
-export function toGrpcStatus(err: unknown): Partial<StatusObject> {
-  const error = ConnectError.from(err);
-  return { code: error.code as number as GrpcStatus, details: error.rawMessage, metadata: toMetadata(error.metadata) };
-}
-
-/**
- * Headers as connect handlers set them, as grpc-js metadata. A `-bin` header holds base64 (comma-separated when
- * appended twice) in Headers and bytes in metadata, which refuses a string for it.
- */
-function toMetadata(headers: Headers): Metadata {
-  const metadata = new Metadata();
-  headers.forEach((value, key) => {
-    if (!key.endsWith("-bin")) metadata.add(key, value);
-    else for (const part of value.split(",")) metadata.add(key, Buffer.from(part.trim(), "base64"));
-  });
-  return metadata;
-}
-
-function trailerOf(context: GrpcHandlerContext): Metadata | undefined {
-  const trailer = context.responseTrailerIfSet;
-  return trailer && toMetadata(trailer);
-}
-
-function sendHeaderIfSet(call: { sendMetadata(metadata: Metadata): void }, context: GrpcHandlerContext): void {
-  const header = context.responseHeaderIfSet;
-  if (header) call.sendMetadata(toMetadata(header));
-}
-
 /** Reports a call refused before the implementation ran, and returns the status to answer it with. */
 type Refuse = (err: unknown, started: number) => Partial<StatusObject>;
 
@@ -228,111 +199,9 @@ function methodHandler(
   }
 }
 
-type StreamingCall = ServerWritableStream<Buffer, Uint8Array> | ServerDuplexStream<Buffer, Uint8Array>;
-
-/** Runs a handler that answers with a stream (server-streaming or bidi) and ends the call with its status. */
-function serveStream(call: StreamingCall, context: GrpcHandlerContext, fn: AnyImpl, input: unknown, codec: MethodCodec): void {
-  let iterator: AsyncIterator<unknown>;
-  try {
-    iterator = (fn(input, context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  } catch (err) {
-    endStream(call, context, err);
-    return;
-  }
-  new StreamWriter(call, context, codec, iterator).pull();
-}
-
-/** Ends a streaming call: its trailers when `error` is undefined, else its status (unless the client went away). */
-function endStream(call: StreamingCall, context: GrpcHandlerContext, error: unknown): void {
-  try {
-    if (error === undefined) call.end(trailerOf(context));
-    else if (!call.cancelled) call.emit("error", toGrpcStatus(error));
-  } catch (err) {
-    if (!call.cancelled) call.emit("error", toGrpcStatus(err));
-  } finally {
-    context.done();
-  }
-}
-
-/**
- * Writes every message of a handler's stream, waiting for the socket to drain rather than buffering without bound,
- * then ends the call. A loop of callbacks rather than an async function: an idle stream then holds this one object
- * and its pending read, not two suspended async frames.
- */
-class StreamWriter {
-  private first = true;
-  private readonly onNext = (result: IteratorResult<unknown>) => this.write(result);
-  private readonly onError = (err: unknown) => endStream(this.call, this.context, err);
-  private readonly onDrained = () => this.pull();
-
-  constructor(
-    private readonly call: StreamingCall,
-    private readonly context: GrpcHandlerContext,
-    private readonly codec: MethodCodec,
-    private readonly iterator: AsyncIterator<unknown>,
-  ) {}
-
-  pull(): void {
-    let next: Promise<IteratorResult<unknown>>;
-    try {
-      next = this.iterator.next();
-    } catch (err) {
-      this.onError(err);
-      return;
-    }
-    next.then(this.onNext, this.onError);
-  }
-
-  private write(result: IteratorResult<unknown>): void {
-    const { call, context } = this;
-    if (result.done) {
-      endStream(call, context, undefined);
-      return;
-    }
-    if (call.cancelled) {
-      // The client went away: stop the handler's stream, then end as when it finishes.
-      this.close().then(() => endStream(call, context, undefined), this.onError);
-      return;
-    }
-    let written: boolean;
-    try {
-      if (this.first) {
-        sendHeaderIfSet(call, context);
-        this.first = false;
-      }
-      written = call.write(this.codec.encode(result.value));
-    } catch (err) {
-      // The handler's stream is stopped first; what it says then does not replace the error.
-      const fail = () => this.onError(err);
-      this.close().then(fail, fail);
-      return;
-    }
-    if (written) this.pull();
-    else drainedOrCancelled(call).then(this.onDrained, this.onError);
-  }
-
-  private close(): Promise<unknown> {
-    try {
-      return Promise.resolve(this.iterator.return?.());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-}
-
 async function* decodeAll(codec: MethodCodec, call: Readable): AsyncIterable<unknown> {
   // Readable's default iterator destroys the stream at the client's half-close; the status must still go out.
   for await (const bytes of call.iterator({ destroyOnReturn: false })) yield codec.decode(bytes as Buffer);
-}
-
-/** Waits for the socket to take more, or for the client to go away; leaves no listener behind. */
-async function drainedOrCancelled(call: NodeJS.EventEmitter): Promise<void> {
-  const settled = new AbortController();
-  try {
-    await Promise.race([once(call, "drain", { signal: settled.signal }), once(call, "cancelled", { signal: settled.signal })]);
-  } finally {
-    settled.abort();
-  }
 }
 
 function unimplemented(service: DescService, method: DescMethod, refuse: Refuse): UntypedHandleCall {
