@@ -1,5 +1,4 @@
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
-import type { Logger } from "pino";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import descriptors from "../../gen/descriptors.json" with { type: "json" };
@@ -12,31 +11,27 @@ import {
   ServerReflection as ServerReflectionV1alpha,
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createFlagEngine, type FlagEngine } from "../engine/flag-engine.js";
-import type { RetentionPolicy } from "../store/flag-store.js";
 import { createTokenRegistry, type TokenRegistry } from "../engine/token-registry.js";
 import { openStore, shownStoreUrl, storeExists } from "../store/open-store.js";
 import { createCallGuard } from "./auth/create-call-guard.js";
-import type { ProtectedInfrastructure } from "./auth/method-roles.js";
 import { createFlagService } from "./services/flag-service.js";
 import { createEvaluateHandlers } from "./services/evaluate-handlers.js";
 import { createFlagGrpcService } from "./grpc/create-flag-grpc-service.js";
 import { createFlagdGrpcService } from "./grpc/create-flagd-grpc-service.js";
-import { createGrpcService, type GrpcService } from "./grpc/create-grpc-service.js";
+import { createGrpcService } from "./grpc/create-grpc-service.js";
 import { createHealthService } from "./grpc/health-service.js";
 import { listenGrpc } from "./grpc/listen-grpc.js";
 import { createReflectionServices } from "./grpc/reflection-service.js";
 import { listenHttp } from "./http/listen-http.js";
-import type { HttpRoute } from "./http/http-route.js";
 import { createOfrepRoute } from "./http/ofrep/ofrep-route.js";
 import { createDashboardRoute } from "./http/dashboard-route.js";
 import { checkListenPolicy } from "./listen-policy.js";
 import { checkAddressFree } from "./check-address-free.js";
 import { formatAddress, parseAddress } from "./parse-address.js";
-import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
+import { DEFAULT_LIMITS } from "./server-limits.js";
 import { createStreamLimit } from "./stream-limit.js";
 import { createRefusalLog } from "./refusal-log.js";
 import { interceptService, type RefusedRpc } from "./rpc-interceptor.js";
-import type { ServerTls } from "./tls-options.js";
 import { createTokenService } from "./services/token-service.js";
 import { file_flagd_evaluation_v1_evaluation, Service as FlagdEvaluationV1 } from "../../gen/flagd/evaluation/v1/evaluation_pb.js";
 import { file_flagd_evaluation_v2_evaluation, Service as FlagdEvaluationV2 } from "../../gen/flagd/evaluation/v2/evaluation_pb.js";
@@ -44,89 +39,13 @@ import { createFlagdEvaluationV1 } from "./services/flagd-evaluation-v1.js";
 import { createFlagdEvaluationV2 } from "./services/flagd-evaluation-v2.js";
 import { createFlagdResolveHandlers } from "./services/flagd-resolve-handlers.js";
 import type { FlagdAccess } from "./auth/create-call-guard.js";
-import { createServerMetrics, type ServerMetrics } from "./metrics/create-server-metrics.js";
+import { createServerMetrics } from "./metrics/create-server-metrics.js";
 import { createMetricsRoute } from "./http/metrics-route.js";
 import { createUsageTracker, type UsageTracker } from "../engine/usage-tracker.js";
+import type { RunningServer, ServerOptions } from "./server-options.js";
+import { logAuthState, logFlagdAccess } from "./start-log.js";
 
-/** Options of {@link startServer}. */
-export interface ServerOptions {
-  /** The database: a SQLite file (a path or `sqlite:` URL), created on first start; see `openStore`. */
-  dbPath: string;
-  /** Native gRPC listener, `host:port`. */
-  grpcListen: string;
-  /** Connect + gRPC-Web listener, `host:port`. */
-  httpListen: string;
-  logger: Logger;
-  /** Largest request accepted on either listener, in bytes; default 4 MiB. */
-  maxRequestBytes?: number;
-  /** How long shutdown waits for in-flight calls before closing connections; default 5 s. */
-  shutdownGraceMs?: number;
-  /**
-   * How long health reports NOT_SERVING before the listeners stop accepting, so that load balancers polling
-   * health move traffic away first; default 0.
-   */
-  shutdownDelayMs?: number;
-  /** Messages a watcher may have queued before it is cut off; default 10,000. */
-  watchQueueLimit?: number;
-  /** Bytes a watcher may hold unread (queued, plus buffered by its HTTP response) before it is cut off; default 1 MiB. */
-  watchByteLimit?: number;
-  /** Bytes all watchers may hold together; when over, the furthest behind are cut off; default 256 MiB. */
-  watchTotalByteLimit?: number;
-  /** How often watch streams get a heartbeat; default 15,000 ms. */
-  heartbeatIntervalMs?: number;
-  /** Which changes the log keeps; default all. */
-  retention?: RetentionPolicy;
-  /** Limits on streams, connections and slow clients; see {@link DEFAULT_LIMITS}. */
-  limits?: Partial<ServerLimits>;
-  /** Both listeners serve TLS with this certificate (and require client certificates when it has a client CA). */
-  tls?: ServerTls;
-  /** How often evaluation counts are flushed to the database (summed with other servers'); default 10,000 ms. */
-  usageFlushIntervalMs?: number;
-  /** Creates (once) an admin token with this secret, named `bootstrap`: FLAGWIRE_BOOTSTRAP_TOKEN. */
-  bootstrapToken?: string;
-  /** Listen on non-loopback addresses even though no API token exists, so that anyone may call anything. */
-  insecure?: boolean;
-  /** Host names the HTTP listener serves besides loopback ones and IP addresses while authentication is off (`--allow-host`). */
-  allowHosts?: readonly string[];
-  /** Browser origins that may call the HTTP listener cross-origin, with CORS (`--allow-origin`); `*` for any. */
-  allowOrigins?: readonly string[];
-  /**
-   * Let anyone who reaches a listener call the flagd evaluation services (evaluation only) while authentication is
-   * on (`--flagd-unauthenticated`): the stock flagd providers cannot send a token. Without it, with a client CA in
-   * `tls`, the verified client certificate admits them; otherwise they need a reader token.
-   */
-  flagdUnauthenticated?: boolean;
-  /** Make health and/or reflection need a reader token too; both are open by default. */
-  protect?: ProtectedInfrastructure;
-  /**
-   * More services for the gRPC listener, served by the same grpc-js server as FeatureFlagService. Only the
-   * benchmarks use it, to measure an echo RPC on the very same stack as the baseline of `Evaluate`.
-   */
-  extraGrpcServices?: GrpcService[];
-  /**
-   * More routes for the HTTP listener, after flagwire's own. Only the benchmarks use it, to measure a no-op route on
-   * the very same node:http listener as the baseline of OFREP.
-   */
-  extraHttpRoutes?: readonly HttpRoute[];
-  /** Internal, for the tests that compare answers: false serves every Connect call through connect-node; default on. */
-  httpFastPath?: boolean;
-  /** The admin dashboard at `/` of the HTTP port: on by default (the built `dist/web`), a folder of built files, or false (`--no-dashboard`). */
-  dashboard?: boolean | { dir: string };
-}
-
-/** A running flagwire server. */
-export interface RunningServer {
-  grpcPort: number;
-  httpPort: number;
-  engine: FlagEngine;
-  tokens: TokenRegistry;
-  /** This server's metrics (served at `GET /metrics` on the HTTP port). */
-  metrics: ServerMetrics;
-  /** Evaluation counts: flushed every `usageFlushIntervalMs` and at close; `flush()` to write them now. */
-  usage: UsageTracker;
-  /** Graceful stop: NOT_SERVING, stop accepting, end streams with UNAVAILABLE, finish calls, close the DB. */
-  close(): Promise<void>;
-}
+export type { RunningServer, ServerOptions } from "./server-options.js";
 
 /**
  * The composition root: store -> engine -> service -> both listeners. The only place that knows them all.
@@ -341,35 +260,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
-}
-
-/** Says at start how flagd evaluation calls are admitted; loudly when anyone may make them. */
-function logFlagdAccess(logger: Logger, access: FlagdAccess): void {
-  if (access === "unauthenticated") {
-    logger.warn(
-      "--flagd-unauthenticated is set: ANYONE who can reach the listeners may evaluate every flag over the flagd protocol " +
-        "(flagd.evaluation.v1/v2), without a token; flagwire's own services still need one",
-    );
-  } else if (access === "client-certificate") {
-    logger.info("flagd evaluation calls are admitted by their verified client certificate (--tls-client-ca) as reader, without a token");
-  }
-}
-
-/** Says at start whether calls need a token, and what that means for where the server may listen. */
-function logAuthState(logger: Logger, tokens: TokenRegistry, insecure: boolean, dbPath: string): void {
-  if (tokens.noTokenLeft) {
-    logger.warn(
-      "authentication is on, but no API token exists (they were deleted): every call is refused; " +
-        `create one with \`flagwire token create --db ${dbPath} --role admin --name ops\``,
-    );
-  } else if (tokens.authEnabled) {
-    logger.info("authentication is on: every call needs an API token (health and reflection excepted unless protected)");
-  } else if (insecure) {
-    logger.warn("authentication is OFF and --insecure is set: anyone who can reach the listeners may change every flag");
-  } else {
-    logger.warn(
-      "authentication is off: no API token exists, so the server listens on loopback only; " +
-        "create one with `flagwire token create` to turn it on",
-    );
-  }
 }
